@@ -224,9 +224,10 @@ impl RequestSpec {
                 .header(CONTENT_TYPE, content_type.clone())
                 .body(data.clone()),
             RequestBody::Media(source) => {
-                let body = source.body().await?;
+                // The length is measured when the file is opened for this attempt.
+                let (body, len) = source.body_with_len().await?;
                 let mut b = builder.header(CONTENT_TYPE, source.mime().as_ref());
-                if let Some(len) = source.len() {
+                if let Some(len) = len {
                     b = b.header(http::header::CONTENT_LENGTH, len);
                 }
                 b.body(body)
@@ -459,8 +460,14 @@ impl Executor {
         idempotency: Idempotency,
         spec: RequestSpec,
     ) -> Result<HttpResponse, HttpError> {
-        self.execute_with(operation, idempotency, &self.inner.retry, self.inner.retry_on, spec)
-            .await
+        self.execute_with(
+            operation,
+            idempotency,
+            &self.inner.retry,
+            self.inner.retry_on,
+            spec,
+        )
+        .await
     }
 
     /// Runs one call with an explicit policy and classification (e.g. an upload that a provider
@@ -559,8 +566,7 @@ impl Executor {
                                 attempts: attempt,
                             };
                             // The server received it: only idempotent calls may go again.
-                            let may_retry =
-                                retryable && idempotency == Idempotency::Idempotent;
+                            let may_retry = retryable && idempotency == Idempotency::Idempotent;
                             (HttpError::Status(Box::new(details)), retry_after, may_retry)
                         }
                         Err(source) => {

@@ -723,6 +723,24 @@ impl MediaSource {
         self
     }
 
+    /// Sets the MIME type the media is sent with (e.g. `application/octet-stream` for a
+    /// presigned upload that wants a generic file part). The content is untouched; a reader
+    /// stays shared with earlier clones.
+    ///
+    /// ```
+    /// use vision_sdk_common::media::MediaSource;
+    ///
+    /// let media = MediaSource::from_bytes_with_mime(vec![1, 2, 3], mime::IMAGE_JPEG);
+    /// let generic = media.clone().with_mime(mime::APPLICATION_OCTET_STREAM);
+    /// assert_eq!(media.mime(), &mime::IMAGE_JPEG);
+    /// assert_eq!(generic.mime(), &mime::APPLICATION_OCTET_STREAM);
+    /// ```
+    pub fn with_mime(mut self, mime: Mime) -> Self {
+        // Copy-on-write: clones made before keep their type.
+        Arc::make_mut(&mut self.inner).mime = mime;
+        self
+    }
+
     /// The file, for media from a path.
     pub fn path(&self) -> Option<&Path> {
         match &self.inner.origin {

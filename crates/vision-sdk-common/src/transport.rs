@@ -23,6 +23,7 @@ pub struct TransportConfig {
     user_agent: String,
     connect_timeout: Duration,
     timeout: Option<Duration>,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     root_certificates: Vec<reqwest::Certificate>,
     accept_invalid_certs: bool,
     pool_idle_timeout: Option<Duration>,
@@ -35,6 +36,7 @@ impl TransportConfig {
             user_agent: user_agent.into(),
             connect_timeout: Duration::from_secs(10),
             timeout: None,
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
             root_certificates: Vec::new(),
             accept_invalid_certs: false,
             pool_idle_timeout: Some(Duration::from_secs(90)),
@@ -59,6 +61,7 @@ impl TransportConfig {
         self
     }
 
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     /// Trusts an extra root certificate (e.g. a private CA in front of an edge device).
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
@@ -92,7 +95,15 @@ impl TransportConfig {
         if let Some(timeout) = self.timeout {
             builder = builder.timeout(timeout);
         }
-        builder = select_tls_backend(builder);
+        builder = self.apply_tls(builder);
+        builder.build().map_err(|e| TransportError(e.without_url()))
+    }
+}
+
+impl TransportConfig {
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    fn apply_tls(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        let mut builder = select_tls_backend(builder);
         for certificate in &self.root_certificates {
             builder = builder.add_root_certificate(certificate.clone());
         }
@@ -102,12 +113,24 @@ impl TransportConfig {
             );
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
-        builder.build().map_err(|e| TransportError(e.without_url()))
+        builder
+    }
+
+    /// Without a TLS feature only `http://` endpoints work; TLS settings have nothing to act on.
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    fn apply_tls(&self, builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        if self.accept_invalid_certs {
+            tracing::warn!(
+                "TLS settings ignored: built without the `rustls` or `native-tls` feature"
+            );
+        }
+        builder
     }
 }
 
 /// `native-tls` when that feature is on (an explicit opt-in beats the default), else rustls
 /// with the `ring` provider.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
 fn select_tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     #[cfg(feature = "native-tls")]
     {
@@ -119,10 +142,6 @@ fn select_tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder
         // application already installed one (in which case theirs is kept).
         let _ = rustls::crypto::ring::default_provider().install_default();
         builder.tls_backend_rustls()
-    }
-    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-    {
-        builder
     }
 }
 
