@@ -1,0 +1,137 @@
+//! Media validation at construction (the official `Image` / `Video` constructors).
+
+use std::io::Write as _;
+
+use dragoneye::common::MediaError;
+use dragoneye::{Error, Image, Media, PathOptions, Video};
+
+fn temp(name: &str, content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::File::create(&path).unwrap().write_all(content).unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn from_path_guesses_the_type_from_the_extension_and_streams() {
+    let (_d, path) = temp("houses.JPG", b"\xFF\xD8\xFF\xE0 jpeg");
+    let image = Image::from_path(&path).await.unwrap();
+    assert_eq!(image.mime_type().essence_str(), "image/jpeg");
+    assert_eq!(image.name(), Some("houses.JPG"));
+    assert_eq!(image.len(), Some(9));
+    assert!(image.source().path().is_some(), "streamed from disk by default");
+    assert!(image.source().as_bytes().is_none());
+
+    let (_d, path) = temp("clip.mov", b"\0\0\0\x14ftypqt  \0\0\0\0qt  ");
+    let video = Video::from_path(&path).await.unwrap();
+    assert_eq!(video.mime_type().essence_str(), "video/quicktime");
+    assert!(matches!(Media::from(&video), Media::Video(_)));
+}
+
+#[tokio::test]
+async fn wrong_kind_is_an_error_at_construction() {
+    let (_d, path) = temp("intersection.mp4", b"video");
+    let err = Image::from_path(&path).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Media(MediaError::WrongKind { .. })),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "expected image media, got video/mp4");
+
+    let err = Video::from_bytes(vec![1, 2, 3], "image/png").unwrap_err();
+    assert_eq!(err.to_string(), "expected video media, got image/png");
+    let err = Video::from_stream(std::io::Cursor::new(vec![1]), "image/png").unwrap_err();
+    assert!(matches!(err, Error::Media(MediaError::WrongKind { .. })));
+    // A type that cannot be parsed (the official prefix check refuses "image" as well).
+    let err = Image::from_bytes(vec![1], "image").unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    let err = Image::from_bytes(vec![1], "application/pdf").unwrap_err();
+    assert!(matches!(err, Error::Media(MediaError::WrongKind { .. })));
+}
+
+#[tokio::test]
+async fn missing_file_and_unknown_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.jpg");
+    let err = Image::from_path(&missing).await.unwrap_err();
+    assert!(matches!(&err, Error::Media(MediaError::NotFound { .. })), "{err:?}");
+    assert!(err.to_string().contains("missing.jpg"));
+    // Missing beats untyped.
+    let err = Image::from_path(dir.path().join("missing")).await.unwrap_err();
+    assert!(matches!(&err, Error::Media(MediaError::NotFound { .. })), "{err:?}");
+
+    let (_d, path) = temp("noext", b"\xFF\xD8\xFF");
+    let err = Image::from_path(&path).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("(no extension-based guess available)"),
+        "{err}"
+    );
+    let err = Image::from_path(dir.path()).await.unwrap_err();
+    assert!(matches!(&err, Error::Media(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn path_options() {
+    let (_d, path) = temp("capture.raw", b"\x89PNG\r\n\x1a\n");
+    let image = Image::from_path_with(
+        &path,
+        PathOptions::new()
+            .mime_type("image/png")
+            .name("renamed.png")
+            .read_into_memory(true),
+    )
+    .await
+    .unwrap();
+    assert_eq!(image.mime_type().essence_str(), "image/png");
+    assert_eq!(image.name(), Some("renamed.png"));
+    assert_eq!(
+        image.source().as_bytes().map(|b| b.as_ref()),
+        Some(&b"\x89PNG\r\n\x1a\n"[..])
+    );
+
+    // Require an explicit type: a known extension is not enough.
+    let (_d, path) = temp("houses.jpg", b"\xFF\xD8\xFF");
+    let err = Image::from_path_with(&path, PathOptions::new().guess_from_extension(false))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(m) if m.contains("mime_type is required")), "{err:?}");
+    let image = Image::from_path_with(
+        &path,
+        PathOptions::new().guess_from_extension(false).mime_type("image/webp"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(image.mime_type().essence_str(), "image/webp");
+
+    // An explicit type is still checked against the kind.
+    let err = Video::from_path_with(&path, PathOptions::new().mime_type("image/jpeg"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Media(MediaError::WrongKind { .. })));
+    let err = Video::from_path_with(&path, PathOptions::new().mime_type("not a type"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)));
+}
+
+#[test]
+fn bytes_and_streams() {
+    let image = Image::from_bytes(vec![1, 2, 3], "image/jpeg").unwrap();
+    assert_eq!(image.name(), None);
+    assert_eq!(image.len(), Some(3));
+    let image = image.with_name("a.jpg");
+    assert_eq!(image.name(), Some("a.jpg"));
+
+    let video = Video::from_stream(std::io::Cursor::new(vec![0u8; 10]), "video/mp4").unwrap();
+    assert_eq!(video.len(), None);
+    assert!(!video.source().is_replayable());
+    let video =
+        Video::from_stream_with_len(std::io::Cursor::new(vec![0u8; 10]), "video/mp4", 10).unwrap();
+    assert_eq!(video.len(), Some(10));
+    assert!(!video.is_empty());
+    // Debug never prints content.
+    let shown = format!("{:?}", Image::from_bytes(b"SECRETPIXELS".to_vec(), "image/png").unwrap());
+    assert!(!shown.contains("SECRETPIXELS"), "{shown}");
+}

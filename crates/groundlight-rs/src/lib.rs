@@ -1,0 +1,103 @@
+//! Async Rust SDK for the [Groundlight](https://www.groundlight.ai) computer-vision API: ask
+//! natural-language questions about images and get confident answers, from ML models backed by
+//! human review.
+//!
+//! A port of the official `groundlight` Python SDK (1.3.1) with the same meaning on the wire:
+//! the same endpoints, headers, query parameters and bodies, the same polling for confident
+//! answers and the same retries, plus typed results, streams over pages and no silent failures.
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use groundlight::{Groundlight, Image};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> groundlight::Result<()> {
+//! // Reads GROUNDLIGHT_API_TOKEN (and GROUNDLIGHT_ENDPOINT, if set).
+//! let gl = Groundlight::new()?;
+//! let detector = gl
+//!     .get_or_create_detector("door", "Is the door open?")
+//!     .confidence_threshold(0.9)
+//!     .send()
+//!     .await?;
+//! let iq = gl
+//!     .submit_image_query(&detector, Image::from_path("door.jpg"))
+//!     .wait(Duration::from_secs(10))
+//!     .send()
+//!     .await?;
+//! let iq = gl.wait_for_confident_result(&iq).timeout(Duration::from_secs(30)).send().await?;
+//! println!("answer: {:?} (confidence {:?})", iq.label(), iq.confidence());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Porting from Python
+//!
+//! | Python | Rust |
+//! |---|---|
+//! | `Groundlight()` | [`Groundlight::new`] / [`Groundlight::builder`] |
+//! | `gl.submit_image_query(det, img, wait=10, confidence_threshold=0.9)` | `gl.submit_image_query(&det, img).wait(secs(10)).confidence_threshold(0.9).send().await` |
+//! | `gl.ask_confident` / `ask_ml` / `ask_async` | [`Groundlight::ask_confident`] / [`Groundlight::ask_ml`] / [`Groundlight::ask_async`] |
+//! | `gl.wait_for_confident_result(iq, timeout_sec=30)` | [`Groundlight::wait_for_confident_result`] (`.error_on_timeout()` for a [`Error::Timeout`]) |
+//! | `gl.list_detectors(page, page_size)` | [`Groundlight::list_detectors`] (`.send()` one page, `.stream()` all) |
+//! | `gl.add_label(iq, "YES", rois)` | [`Groundlight::add_label`] |
+//! | `ExperimentalApi().create_note(...)` | [`Groundlight::create_note`] (every experimental call is on the one client) |
+//! | `gl.edge.get_config()` | [`Groundlight::edge`] |
+//! | exceptions (`NotFoundError`, `ApiTokenError`, `ApiException`…) | one [`Error`] enum |
+//!
+//! Differences, on purpose: construction sends no request (no `/v1/me` check, no token
+//! rotation); names in `?name=` lookups are percent-encoded; the true image `Content-Type` is
+//! sent; 429 answers are retried as `Retry-After` says; an image-query submit is only retried
+//! after a server error when it carries an `image_query_id` (otherwise the server may already
+//! have created it).
+//!
+//! # Features
+//!
+//! - `rustls` (default) / `native-tls`: the TLS backend.
+//! - `image`: decoded pixels ([`image::DynamicImage`], RGB/BGR buffers) as input, conversion of
+//!   non-JPEG images to JPEG, and shrinking of oversized images (see [`images`]). Without it,
+//!   images are sent as they are.
+//! - `testing`: [`testing::FakeGroundlight`], an in-process fake of the API for your tests.
+
+pub mod account;
+pub mod client;
+pub mod detectors;
+pub mod edge;
+pub mod error;
+pub mod experimental;
+pub mod image_queries;
+pub mod images;
+pub mod inspections;
+pub mod labels;
+pub mod metadata;
+pub mod models;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use client::{
+    DEFAULT_ENDPOINT, DEFAULT_REQUEST_TIMEOUT, DetectorRef, Groundlight, GroundlightBuilder,
+    ImageQueryRef, default_retry_policy, is_retryable_status, sanitize_endpoint,
+};
+pub use detectors::{CreateDetector, GetOrCreateDetector, ListDetectors};
+pub use edge::EdgeApi;
+pub use error::{Error, Result};
+pub use experimental::{
+    AskVlmVerify, CreateNote, CreatePrimingGroup, GenerateSyntheticImage, synthetic_image_bytes,
+};
+pub use image_queries::{
+    AskAsync, AskConfident, AskMl, DEFAULT_WAIT, HumanReview, ListImageQueries, SubmitImageQuery,
+    WaitForConfidentResult, WaitForMlResult,
+};
+pub use images::Image;
+pub use labels::{AddLabel, LabelAnswer, create_roi};
+
+/// Re-exported so users name the same versions.
+pub use vision_sdk_common::{self, ManualClock, MediaSource, RetryPolicy, Secret};
+
+/// The `image` crate, re-exported for decoded-pixel input (feature `image`).
+#[cfg(feature = "image")]
+pub use image;
+
+/// The crate version (sent as `x-sdk-version`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

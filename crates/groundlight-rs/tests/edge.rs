@@ -1,0 +1,107 @@
+//! The Edge Endpoint's own API.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use groundlight::Error;
+use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+#[tokio::test]
+async fn config_readiness_and_upstream() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/edge-config"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "global_config": {"refresh_rate": 60.0},
+            "edge_inference_configs": {"default": {"enabled": true}},
+            "detectors": [{"detector_id": "det_1", "edge_inference_config": "default"}]
+        })))
+        .mount(&s.server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/edge-config"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/edge-detector-readiness"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})))
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/edge-info"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"upstream_endpoint": "https://api.groundlight.ai"})))
+        .mount(&s.server)
+        .await;
+    let edge = s.gl.edge();
+    assert_eq!(edge.base_url().as_str(), format!("{}/", s.server.uri()));
+    let mut config = edge.get_config().await.unwrap();
+    assert_eq!(config.detectors[0].detector_id, "det_1");
+    assert!(config.add_detector("det_2", "default", EdgeInferenceConfig { enabled: Some(true), ..Default::default() }));
+    edge.apply_config(&config).await.unwrap();
+    let readiness = edge.get_detector_readiness().await.unwrap();
+    assert!(readiness["det_1"].ready);
+    assert!(!readiness["det_2"].ready);
+    assert_eq!(edge.get_upstream_endpoint().await.unwrap().as_deref(), Some("https://api.groundlight.ai"));
+    let reqs = requests(&s.server).await;
+    assert_request(&reqs[0], "GET", "/edge-config", &[]);
+    assert_request(&reqs[1], "PUT", "/edge-config", &[]);
+    let sent: EdgeEndpointConfig = serde_json::from_value(body_json(&reqs[1])).unwrap();
+    assert_eq!(sent, config);
+    assert_request(&reqs[2], "GET", "/edge-detector-readiness", &[]);
+    assert_request(&reqs[3], "GET", "/edge-info", &[]);
+}
+
+#[tokio::test]
+async fn wait_detectors_polls_every_second_until_ready_or_timeout() {
+    let s = setup().await;
+    Mock::given(path("/edge-detector-readiness"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"det_1": {"ready": false}})))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(path("/edge-detector-readiness"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})))
+        .mount(&s.server)
+        .await;
+    s.gl.edge().wait_detectors(["det_1"], Duration::from_secs(600)).await.unwrap();
+    assert_eq!(s.clock.sleeps(), vec![Duration::from_secs(1); 2]);
+    let err = s
+        .gl
+        .edge()
+        .wait_detectors(["det_1", "det_2", "det_3"], Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    let Error::EdgeDetectorsNotReady { not_ready, waited } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(not_ready, &["det_2", "det_3"]);
+    assert_eq!(*waited, Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn no_edge_endpoint_is_edge_not_available() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&s.server)
+        .await;
+    let err = s.gl.edge().get_config().await.unwrap_err();
+    assert!(matches!(err, Error::EdgeNotAvailable { .. }), "{err:?}");
+    assert_eq!(requests(&s.server).await.len(), 1, "not retried");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let gl = groundlight::Groundlight::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .api_token(TOKEN)
+        .build()
+        .unwrap();
+    let err = gl.edge().get_detector_readiness().await.unwrap_err();
+    assert!(matches!(err, Error::EdgeNotAvailable { .. }), "{err:?}");
+}

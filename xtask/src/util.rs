@@ -1,0 +1,336 @@
+//! Shared helpers: running commands, locating the workspace, reading `cargo metadata`.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// The workspace root: the parent of the xtask crate's directory.
+pub(crate) fn workspace_root() -> PathBuf {
+    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+/// The `cargo` that runs us (`$CARGO`, set by `cargo run`), or `cargo` from `PATH`.
+pub(crate) fn cargo_bin() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// A `cargo <args>` command that runs in the workspace root.
+pub(crate) fn cargo<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut command = Command::new(cargo_bin());
+    command.args(args).current_dir(workspace_root());
+    command
+}
+
+/// The command line, for logs and error messages (`$CARGO` shown as `cargo`).
+pub(crate) fn display(command: &Command) -> String {
+    let program = command.get_program();
+    let mut line = if program == cargo_bin() {
+        "cargo".to_owned()
+    } else {
+        program.to_string_lossy().into_owned()
+    };
+    for arg in command.get_args() {
+        let arg = arg.to_string_lossy();
+        line.push(' ');
+        if arg.is_empty() || arg.contains(char::is_whitespace) {
+            line.push_str(&format!("'{arg}'"));
+        } else {
+            line.push_str(&arg);
+        }
+    }
+    line
+}
+
+/// Prints the command line, runs it with inherited stdio and fails unless it exits successfully.
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
+    let line = display(command);
+    println!("$ {line}");
+    let status = command
+        .status()
+        .map_err(|err| format!("could not start `{line}`: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{line}` failed ({status})"))
+    }
+}
+
+/// Runs the command quietly (nothing printed), returning whether it succeeded. For probes.
+pub(crate) fn succeeds(command: &mut Command) -> bool {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The output of a finished command that was run with captured stdout and stderr.
+#[derive(Debug)]
+pub(crate) struct Captured {
+    pub(crate) success: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs the command with stdout and stderr captured (nothing printed).
+pub(crate) fn capture(command: &mut Command) -> Result<Captured, String> {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| format!("could not start `{}`: {err}", display(command)))?;
+    Ok(Captured {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// The parts of `cargo metadata --no-deps` that xtask uses.
+#[derive(Debug)]
+pub(crate) struct Workspace {
+    pub(crate) target_dir: PathBuf,
+    /// Workspace members, in the order `cargo metadata` lists them.
+    pub(crate) members: Vec<Package>,
+}
+
+impl Workspace {
+    pub(crate) fn member(&self, name: &str) -> Option<&Package> {
+        self.members.iter().find(|package| package.name == name)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Package {
+    pub(crate) name: String,
+    pub(crate) version: String,
+    /// The directory holding the package's `Cargo.toml`.
+    pub(crate) dir: PathBuf,
+    /// False for `publish = false` (and for `publish = [..]` lists without crates.io).
+    pub(crate) publishable: bool,
+    pub(crate) description: Option<String>,
+    /// `license`, or `license-file` when that is used instead.
+    pub(crate) license: Option<String>,
+    pub(crate) repository: Option<String>,
+    /// The `readme` path, relative to `dir` (cargo fills in `README.md` when that file exists).
+    pub(crate) readme: Option<String>,
+    pub(crate) features: Vec<String>,
+    pub(crate) dependencies: Vec<Dependency>,
+    pub(crate) targets: Vec<Target>,
+}
+
+impl Package {
+    pub(crate) fn has_target(&self, kind: &str, name: &str) -> bool {
+        self.targets
+            .iter()
+            .any(|target| target.name == name && target.kinds.iter().any(|k| k == kind))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DepKind {
+    Normal,
+    Dev,
+    Build,
+}
+
+#[derive(Debug)]
+pub(crate) struct Dependency {
+    /// The package name (not the `rename`).
+    pub(crate) name: String,
+    /// The version requirement; `*` when only a path is given.
+    pub(crate) req: String,
+    pub(crate) kind: DepKind,
+    /// Set for path dependencies.
+    pub(crate) path: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) kinds: Vec<String>,
+}
+
+/// Runs `cargo metadata --format-version 1 --no-deps` and keeps what xtask needs.
+pub(crate) fn metadata() -> Result<Workspace, String> {
+    let mut command = cargo(["metadata", "--format-version", "1", "--no-deps"]);
+    let output = capture(&mut command)?;
+    if !output.success {
+        return Err(format!(
+            "`{}` failed:\n{}",
+            display(&command),
+            output.stderr.trim_end()
+        ));
+    }
+    parse_metadata(&output.stdout)
+}
+
+fn parse_metadata(json: &str) -> Result<Workspace, String> {
+    let root: Value =
+        serde_json::from_str(json).map_err(|err| format!("cargo metadata: bad JSON: {err}"))?;
+    let members: Vec<&str> = root["workspace_members"]
+        .as_array()
+        .ok_or("cargo metadata: no `workspace_members`")?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let packages = root["packages"]
+        .as_array()
+        .ok_or("cargo metadata: no `packages`")?;
+    let by_id: BTreeMap<&str, &Value> = packages
+        .iter()
+        .filter_map(|package| Some((package["id"].as_str()?, package)))
+        .collect();
+    let members = members
+        .iter()
+        .map(|id| {
+            let package = by_id
+                .get(id)
+                .ok_or_else(|| format!("cargo metadata: member `{id}` not among the packages"))?;
+            parse_package(package)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let target_dir = root["target_directory"]
+        .as_str()
+        .ok_or("cargo metadata: no `target_directory`")?
+        .into();
+    Ok(Workspace {
+        target_dir,
+        members,
+    })
+}
+
+fn string(value: &Value, key: &str) -> Option<String> {
+    value[key].as_str().map(str::to_owned)
+}
+
+fn parse_package(package: &Value) -> Result<Package, String> {
+    let name = string(package, "name").ok_or("cargo metadata: package without a name")?;
+    let version = string(package, "version")
+        .ok_or_else(|| format!("cargo metadata: `{name}` has no version"))?;
+    let manifest = string(package, "manifest_path")
+        .ok_or_else(|| format!("cargo metadata: `{name}` has no manifest_path"))?;
+    let dir = Path::new(&manifest)
+        .parent()
+        .ok_or_else(|| format!("cargo metadata: bad manifest path `{manifest}`"))?
+        .to_path_buf();
+    // `null`: any registry; `[]`: `publish = false`; otherwise the allowed registries.
+    let publishable = match package["publish"].as_array() {
+        None => true,
+        Some(registries) => registries.iter().any(|r| r == "crates-io"),
+    };
+    let features = package["features"]
+        .as_object()
+        .map(|features| features.keys().cloned().collect())
+        .unwrap_or_default();
+    let dependencies = package["dependencies"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|dep| {
+            let kind = match dep["kind"].as_str() {
+                None => DepKind::Normal,
+                Some("dev") => DepKind::Dev,
+                Some("build") => DepKind::Build,
+                Some(other) => {
+                    return Err(format!("cargo metadata: unknown dependency kind `{other}`"));
+                }
+            };
+            Ok(Dependency {
+                name: string(dep, "name").unwrap_or_default(),
+                req: string(dep, "req").unwrap_or_else(|| "*".to_owned()),
+                kind,
+                path: dep["path"].as_str().map(PathBuf::from),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let targets = package["targets"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|target| Target {
+            name: string(target, "name").unwrap_or_default(),
+            kinds: target["kind"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|kind| kind.as_str().map(str::to_owned))
+                .collect(),
+        })
+        .collect();
+    Ok(Package {
+        description: string(package, "description"),
+        license: string(package, "license").or_else(|| string(package, "license_file")),
+        repository: string(package, "repository"),
+        readme: string(package, "readme"),
+        name,
+        version,
+        dir,
+        publishable,
+        features,
+        dependencies,
+        targets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_metadata() {
+        let json = r#"{
+          "workspace_members": ["path+file:///ws/a#0.1.0", "path+file:///ws/x#0.0.0"],
+          "target_directory": "/ws/target",
+          "packages": [
+            {"id": "path+file:///ws/x#0.0.0", "name": "x", "version": "0.0.0", "publish": [],
+             "manifest_path": "/ws/x/Cargo.toml", "features": {}, "dependencies": [],
+             "targets": [{"name": "x", "kind": ["bin"]}]},
+            {"id": "path+file:///ws/a#0.1.0", "name": "a", "version": "0.1.0", "publish": null,
+             "manifest_path": "/ws/a/Cargo.toml", "description": "A", "license": "MIT",
+             "repository": "https://example.com", "readme": "README.md",
+             "features": {"default": [], "testing": []},
+             "dependencies": [
+               {"name": "common", "req": "^0.1.0", "kind": null, "path": "/ws/common"},
+               {"name": "helper", "req": "*", "kind": "dev", "path": "/ws/helper"},
+               {"name": "serde", "req": "^1", "kind": null}
+             ],
+             "targets": [{"name": "a", "kind": ["lib"]},
+                         {"name": "quickstart", "kind": ["example"]}]}
+          ]
+        }"#;
+        let ws = parse_metadata(json).unwrap();
+        assert_eq!(ws.target_dir, Path::new("/ws/target"));
+        let names: Vec<_> = ws.members.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "x"]);
+        let a = ws.member("a").unwrap();
+        assert!(a.publishable);
+        assert!(!ws.member("x").unwrap().publishable);
+        assert_eq!(a.dir, Path::new("/ws/a"));
+        assert!(a.has_target("example", "quickstart"));
+        assert!(!a.has_target("bench", "quickstart"));
+        assert_eq!(a.features, ["default", "testing"]);
+        assert_eq!(a.dependencies.len(), 3);
+        assert_eq!(a.dependencies[1].kind, DepKind::Dev);
+        assert_eq!(a.dependencies[1].req, "*");
+        assert!(a.dependencies[2].path.is_none());
+    }
+
+    #[test]
+    fn displays_commands() {
+        let mut command = Command::new("python3");
+        command.args(["-m", "venv", "a dir"]);
+        assert_eq!(display(&command), "python3 -m venv 'a dir'");
+    }
+}
