@@ -282,12 +282,13 @@ impl<'a> Classification<'a> {
             .api_spec(Method::POST, "/prediction-task/begin")?
             .form(&form)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        // A retried begin (after a 429 or a lost connection) at worst leaves an unused task.
+        // Not idempotent (it creates a task): re-sent only after a 429 or a connect error,
+        // when the server provably did not act on it.
         let response = self
             .client
             .inner
             .executor
-            .execute("begin", Idempotency::Idempotent, spec)
+            .execute("begin", Idempotency::NonIdempotent, spec)
             .await
             .map_err(|e| Error::TaskBeginFailed {
                 message: error_message("Error beginning prediction task", &e),
@@ -402,7 +403,7 @@ impl<'a> Classification<'a> {
         self.client
             .inner
             .executor
-            .execute("predict", Idempotency::Idempotent, spec)
+            .execute("predict", Idempotency::NonIdempotent, spec)
             .await
             .map_err(|e| Error::http("predict", e))?;
         Ok(())

@@ -86,7 +86,10 @@ async fn key_goes_to_the_api_and_never_to_the_upload_url() {
     let clock = ManualClock::new();
     client(&fake, &clock)
         .classification()
-        .predict_image(Image::from_bytes(jpeg_bytes(100), "image/jpeg").unwrap(), "m")
+        .predict_image(
+            Image::from_bytes(jpeg_bytes(100), "image/jpeg").unwrap(),
+            "m",
+        )
         .await
         .unwrap();
     let requests = fake.requests();
@@ -135,7 +138,10 @@ async fn trailing_slash_and_custom_http_client() {
         .unwrap();
     assert_eq!(fake.requests()[0].path, "/prediction-task/begin");
     assert_eq!(
-        fake.task(&task.prediction_task_uuid).unwrap().model_name.as_deref(),
+        fake.task(&task.prediction_task_uuid)
+            .unwrap()
+            .model_name
+            .as_deref(),
         Some("m")
     );
 }

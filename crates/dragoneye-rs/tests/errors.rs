@@ -52,12 +52,18 @@ async fn failed_status_is_task_failed() {
     fake.set_final_status("failed_internal_error");
     let clock = ManualClock::new();
     let err = predict_image(&fake, &clock).await;
-    assert_eq!(err.to_string(), "Prediction task failed: failed_internal_error");
+    assert_eq!(
+        err.to_string(),
+        "Prediction task failed: failed_internal_error"
+    );
     let Error::TaskFailed { task_uuid, status } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(task_uuid, IMAGE_UUID);
-    assert_eq!(status, &PredictionTaskState::Failed("failed_internal_error".into()));
+    assert_eq!(
+        status,
+        &PredictionTaskState::Failed("failed_internal_error".into())
+    );
     assert_same_requests(&scenario, &fake.requests());
 }
 
@@ -78,7 +84,12 @@ async fn slow_task_times_out() {
         err.to_string(),
         format!("Prediction task {IMAGE_UUID} did not complete within 2 seconds.")
     );
-    let Error::PredictionTimeout { last_status, timeout, .. } = &err else {
+    let Error::PredictionTimeout {
+        last_status,
+        timeout,
+        ..
+    } = &err
+    else {
         panic!("{err:?}");
     };
     assert_eq!(*timeout, Duration::from_secs(2));
@@ -131,7 +142,8 @@ async fn begin_400_without_json_and_begin_500() {
         let err = predict_image(&fake, &ManualClock::new()).await;
         assert!(matches!(err, Error::TaskBeginFailed { .. }), "{err:?}");
         assert!(
-            err.to_string().starts_with(&format!("Error beginning prediction task: HTTP {status}")),
+            err.to_string()
+                .starts_with(&format!("Error beginning prediction task: HTTP {status}")),
             "{err}"
         );
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
@@ -156,7 +168,10 @@ async fn wrong_key_is_rejected_at_begin() {
     assert!(matches!(err, Error::TaskBeginFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     let shown = err.to_string();
-    assert!(shown.starts_with("Error beginning prediction task: HTTP 401"), "{shown}");
+    assert!(
+        shown.starts_with("Error beginning prediction task: HTTP 401"),
+        "{shown}"
+    );
     assert!(shown.contains("Invalid or missing API key"), "{shown}");
     assert!(!err.to_string().contains("wrong"));
 }
@@ -168,7 +183,16 @@ async fn predict_500_is_an_api_error() {
     };
     fake.inject(Fault::new(Endpoint::Predict, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
-    assert!(matches!(err, Error::Api { operation: "predict", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                operation: "predict",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_same_requests(&scenario, &fake.requests());
 }
@@ -180,7 +204,16 @@ async fn status_500_is_an_api_error() {
     };
     fake.inject(Fault::new(Endpoint::Status, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
-    assert!(matches!(err, Error::Api { operation: "status", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                operation: "status",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_same_requests(&scenario, &fake.requests());
 }
@@ -207,7 +240,8 @@ async fn results_404_is_results_unavailable() {
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::ResultsUnavailable { .. }), "{err:?}");
     assert!(
-        err.to_string().starts_with("Error getting prediction task results: HTTP 404"),
+        err.to_string()
+            .starts_with("Error getting prediction task results: HTTP 404"),
         "{err}"
     );
     assert_same_requests(&scenario, &fake.requests());
@@ -278,11 +312,15 @@ async fn body_that_is_not_a_zip_is_a_decode_error() {
     .unwrap();
     fake.set_raw_results(raw_parquet, &[]);
     let err = predict_image(&fake, &ManualClock::new()).await;
-    assert!(matches!(&err, Error::Decode(DecodeError::InvalidZip { .. })), "{err:?}");
+    assert!(
+        matches!(&err, Error::Decode(DecodeError::InvalidZip { .. })),
+        "{err:?}"
+    );
 
     // A truncated archive too.
-    let zip = dragoneye::results::encode::encode_image_results(&FakeDragoneye::sample_image_objects())
-        .unwrap();
+    let zip =
+        dragoneye::results::encode::encode_image_results(&FakeDragoneye::sample_image_objects())
+            .unwrap();
     fake.set_raw_results(zip[..zip.len() / 2].to_vec(), &[]);
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(err.is_decode(), "{err:?}");
@@ -294,9 +332,10 @@ async fn unknown_tasks_are_404_and_an_image_must_be_an_image() {
     fake.set_pending_polls(0);
     let clock = ManualClock::new();
     let c = client(&fake, &clock);
-    let video_as_image = Image::from_source(
-        dragoneye::MediaSource::from_bytes_with_mime(mp4_bytes(10), "video/mp4".parse().unwrap()),
-    );
+    let video_as_image = Image::from_source(dragoneye::MediaSource::from_bytes_with_mime(
+        mp4_bytes(10),
+        "video/mp4".parse().unwrap(),
+    ));
     assert!(video_as_image.is_err(), "an Image must be image/*");
     let err = c
         .classification()
@@ -305,7 +344,16 @@ async fn unknown_tasks_are_404_and_an_image_must_be_an_image() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     let err = c.classification().status("no-such-task").await.unwrap_err();
-    assert!(matches!(err, Error::Api { operation: "status", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Api {
+                operation: "status",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -322,7 +370,16 @@ async fn transport_errors_are_retryable_transport_errors() {
         .build()
         .unwrap();
     let err = client.classification().status("t").await.unwrap_err();
-    assert!(matches!(err, Error::Transport { operation: "status", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                operation: "status",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
     assert_eq!(clock.sleeps().len(), 1);

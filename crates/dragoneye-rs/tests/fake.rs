@@ -18,11 +18,16 @@ async fn task_lifecycle_over_polls() {
     let media = Video::from_bytes(mp4_bytes(4096), "video/mp4")
         .unwrap()
         .with_name("v.mp4");
-    let options = TaskOptions::new().frames_per_second(3).param("threshold", "0.5");
+    let options = TaskOptions::new()
+        .frames_per_second(3)
+        .param("threshold", "0.5");
     let task = c.begin(media.clone(), &options).await.unwrap();
     let uuid = task.prediction_task_uuid.clone();
     assert_eq!(task.prediction_type, PredictionType::Video);
-    assert_eq!(c.status(&uuid).await.unwrap().status.as_str(), "awaiting_media");
+    assert_eq!(
+        c.status(&uuid).await.unwrap().status.as_str(),
+        "awaiting_media"
+    );
     c.upload(&task, media).await.unwrap();
     assert_eq!(c.status(&uuid).await.unwrap().status.as_str(), "uploaded");
     c.start(&uuid, "m", &options).await.unwrap();
@@ -41,7 +46,10 @@ async fn task_lifecycle_over_polls() {
         vec![("threshold".to_owned(), "0.5".to_owned())]
     );
     let upload = &fake.uploads()[0];
-    assert_eq!((upload.size, upload.hash), (4096, content_hash(&mp4_bytes(4096))));
+    assert_eq!(
+        (upload.size, upload.hash),
+        (4096, content_hash(&mp4_bytes(4096)))
+    );
     let results = c.get_video_results(&uuid).await.unwrap();
     assert_eq!(results.frames_per_second, 3);
     assert_eq!(results.original_file_name.as_deref(), Some("v.mp4"));

@@ -53,7 +53,10 @@ async fn image_flow_is_the_official_request_sequence() {
     let clock = ManualClock::new();
 
     let image = Image::from_path(&path).await.unwrap();
-    assert!(image.source().path().is_some(), "from_path streams from disk");
+    assert!(
+        image.source().path().is_some(),
+        "from_path streams from disk"
+    );
     let result: ClassificationPredictImageResponse = client(&fake, &clock)
         .classification()
         .predict_image(image, MODEL)
@@ -66,7 +69,10 @@ async fn image_flow_is_the_official_request_sequence() {
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(1)]);
     let upload = &fake.uploads()[0];
     assert_eq!(upload.size, 1024);
-    assert_eq!(upload.hash, dragoneye::testing::content_hash(&jpeg_bytes(1024)));
+    assert_eq!(
+        upload.hash,
+        dragoneye::testing::content_hash(&jpeg_bytes(1024))
+    );
 }
 
 #[tokio::test]
@@ -248,7 +254,10 @@ async fn submit_many_then_collect_later() {
             .unwrap(),
     );
     assert_eq!(fake.uploads().len(), 4);
-    assert!(fake.requests_to(Endpoint::Status).is_empty(), "nothing waited yet");
+    assert!(
+        fake.requests_to(Endpoint::Status).is_empty(),
+        "nothing waited yet"
+    );
 
     for (i, task) in tasks.iter().enumerate() {
         let status = c.wait(&task.prediction_task_uuid, None).await.unwrap();

@@ -8,7 +8,10 @@ use dragoneye::{Error, Image, Media, PathOptions, Video};
 fn temp(name: &str, content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
-    std::fs::File::create(&path).unwrap().write_all(content).unwrap();
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(content)
+        .unwrap();
     (dir, path)
 }
 
@@ -19,7 +22,10 @@ async fn from_path_guesses_the_type_from_the_extension_and_streams() {
     assert_eq!(image.mime_type().essence_str(), "image/jpeg");
     assert_eq!(image.name(), Some("houses.JPG"));
     assert_eq!(image.len(), Some(9));
-    assert!(image.source().path().is_some(), "streamed from disk by default");
+    assert!(
+        image.source().path().is_some(),
+        "streamed from disk by default"
+    );
     assert!(image.source().as_bytes().is_none());
 
     let (_d, path) = temp("clip.mov", b"\0\0\0\x14ftypqt  \0\0\0\0qt  ");
@@ -54,11 +60,19 @@ async fn missing_file_and_unknown_extension() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.jpg");
     let err = Image::from_path(&missing).await.unwrap_err();
-    assert!(matches!(&err, Error::Media(MediaError::NotFound { .. })), "{err:?}");
+    assert!(
+        matches!(&err, Error::Media(MediaError::NotFound { .. })),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("missing.jpg"));
     // Missing beats untyped.
-    let err = Image::from_path(dir.path().join("missing")).await.unwrap_err();
-    assert!(matches!(&err, Error::Media(MediaError::NotFound { .. })), "{err:?}");
+    let err = Image::from_path(dir.path().join("missing"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Media(MediaError::NotFound { .. })),
+        "{err:?}"
+    );
 
     let (_d, path) = temp("noext", b"\xFF\xD8\xFF");
     let err = Image::from_path(&path).await.unwrap_err();
@@ -96,10 +110,15 @@ async fn path_options() {
     let err = Image::from_path_with(&path, PathOptions::new().guess_from_extension(false))
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput(m) if m.contains("mime_type is required")), "{err:?}");
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("mime_type is required")),
+        "{err:?}"
+    );
     let image = Image::from_path_with(
         &path,
-        PathOptions::new().guess_from_extension(false).mime_type("image/webp"),
+        PathOptions::new()
+            .guess_from_extension(false)
+            .mime_type("image/webp"),
     )
     .await
     .unwrap();
@@ -132,6 +151,9 @@ fn bytes_and_streams() {
     assert_eq!(video.len(), Some(10));
     assert!(!video.is_empty());
     // Debug never prints content.
-    let shown = format!("{:?}", Image::from_bytes(b"SECRETPIXELS".to_vec(), "image/png").unwrap());
+    let shown = format!(
+        "{:?}",
+        Image::from_bytes(b"SECRETPIXELS".to_vec(), "image/png").unwrap()
+    );
     assert!(!shown.contains("SECRETPIXELS"), "{shown}");
 }

@@ -503,10 +503,10 @@ fn damaged_parquet_never_panics() {
         "video_frame_timestamps.parquet",
     ] {
         let original = fixture_or_skip!(name);
-        let step = (original.len() / 400).max(1);
+        let step = (original.len() / 200).max(1);
         let mut errors = 0usize;
         for i in (0..original.len()).step_by(step) {
-            for mask in [0x01u8, 0x80, 0xFF] {
+            for mask in [0x01u8, 0xFF] {
                 let mut damaged = original.clone();
                 damaged[i] ^= mask;
                 let ok = decode_video_predictions(&damaged).is_ok();

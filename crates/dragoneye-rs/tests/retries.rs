@@ -86,7 +86,13 @@ async fn exhausted_rate_limit_on_status_is_an_api_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Api { operation: "status", .. }),
+        matches!(
+            &err,
+            Error::Api {
+                operation: "status",
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
@@ -122,7 +128,11 @@ async fn max_backoff_time_bounds_the_retries() {
         .unwrap_err();
     assert!(matches!(&err, Error::TaskBeginFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
-    assert!(err.to_string().starts_with("Error beginning prediction task: HTTP 429"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("Error beginning prediction task: HTTP 429"),
+        "{err}"
+    );
     // Attempts at 0, 1, 3 s; at 3 s the budget is spent (the official SDK gives up there too).
     assert_eq!(
         clock.sleeps(),
@@ -165,7 +175,10 @@ async fn default_policy_gives_ten_attempts_within_two_minutes() {
     assert!((2..=10).contains(&attempts), "{attempts}");
     let slept: Duration = clock.sleeps().iter().sum();
     assert!(slept <= Duration::from_secs(120), "{slept:?}");
-    assert!(attempts == 10 || slept == Duration::from_secs(120), "{attempts} {slept:?}");
+    assert!(
+        attempts == 10 || slept == Duration::from_secs(120),
+        "{attempts} {slept:?}"
+    );
 }
 
 #[tokio::test]
@@ -265,7 +278,10 @@ async fn upload_4xx_is_not_retried() {
         .unwrap_err();
     assert!(matches!(&err, Error::UploadFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    assert_eq!(err.task_uuid(), Some("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f"));
+    assert_eq!(
+        err.task_uuid(),
+        Some("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f")
+    );
     assert!(!err.is_retryable());
     assert_same_requests(&scenario, &fake.requests());
 }
@@ -289,7 +305,10 @@ async fn upload_connection_errors_are_retried() {
         panic!("{err:?}");
     };
     assert!(
-        matches!(source, dragoneye::common::HttpError::Connect { attempts: 4, .. }),
+        matches!(
+            source,
+            dragoneye::common::HttpError::Connect { attempts: 4, .. }
+        ),
         "{source:?}"
     );
     assert!(err.is_retryable());
@@ -337,7 +356,11 @@ async fn a_streamed_reader_is_sent_once() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_eq!(fake.requests_to(Endpoint::Upload).len(), 1);
     // Streamed with a declared length (a presigned POST needs one).
-    assert!(fake.requests_to(Endpoint::Upload)[0].content_length.is_some());
+    assert!(
+        fake.requests_to(Endpoint::Upload)[0]
+            .content_length
+            .is_some()
+    );
 }
 
 #[tokio::test]

@@ -7,8 +7,10 @@
 //! attempt, so a retried upload sends the whole body again.
 //!
 //! Retries follow the client's [`RetryPolicy`] and the provider's [`RetryOn`] classification.
-//! A call marked [`Idempotency::NonIdempotent`] is only re-sent when the request provably never
-//! reached the server (a connect error); after the server may have seen it, the error is returned.
+//! A call marked [`Idempotency::NonIdempotent`] is only re-sent when the request provably was
+//! not acted upon: a connect error (it never reached the server) or a 429 answer (the server
+//! refused it unprocessed, RFC 6585). After the server may have acted on it (a 5xx, a timeout, a
+//! reset connection), the error is returned.
 
 use std::fmt;
 use std::sync::Arc;
@@ -32,7 +34,7 @@ use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
 pub enum Idempotency {
     /// Reads, replaces, deletes, inference, and creates that carry an idempotency key.
     Idempotent,
-    /// Creates without an idempotency key: retried only after connect errors.
+    /// Creates without an idempotency key: retried only after connect errors and 429s.
     NonIdempotent,
 }
 
@@ -565,8 +567,11 @@ impl Executor {
                                 retryable,
                                 attempts: attempt,
                             };
-                            // The server received it: only idempotent calls may go again.
-                            let may_retry = retryable && idempotency == Idempotency::Idempotent;
+                            // The server received it: only idempotent calls may go again,
+                            // except after 429, which says the request was not acted upon.
+                            let may_retry = retryable
+                                && (idempotency == Idempotency::Idempotent
+                                    || status == StatusCode::TOO_MANY_REQUESTS);
                             (HttpError::Status(Box::new(details)), retry_after, may_retry)
                         }
                         Err(source) => {

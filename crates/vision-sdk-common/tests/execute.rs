@@ -122,6 +122,30 @@ async fn non_idempotent_post_answered_503_is_not_sent_again() {
 }
 
 #[tokio::test]
+async fn non_idempotent_post_is_retried_after_429_which_was_not_processed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sequence(vec![
+            ResponseTemplate::new(429).insert_header("retry-after", "2"),
+            ResponseTemplate::new(201),
+        ]))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let response = executor(&clock, header_auth())
+        .execute(
+            "create",
+            Idempotency::NonIdempotent,
+            RequestSpec::new(Method::POST, url(&server, "/create")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(2)]);
+}
+
+#[tokio::test]
 async fn non_idempotent_post_is_retried_after_connect_error() {
     // A port with nothing listening: the request never reaches a server.
     let port = {

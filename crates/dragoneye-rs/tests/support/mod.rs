@@ -10,7 +10,9 @@ use serde_json::Value;
 
 /// A JPEG header followed by filler, `len` bytes in all.
 pub fn jpeg_bytes(len: usize) -> Vec<u8> {
-    let mut data = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0];
+    let mut data = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
+    ];
     data.extend((0..len.saturating_sub(data.len())).map(|i| (i % 251) as u8));
     data.truncate(len);
     data
@@ -50,7 +52,11 @@ pub fn golden(prefix: &str) -> Option<Value> {
         .as_array()
         .expect("scenarios")
         .iter()
-        .find(|s| s["scenario"].as_str().is_some_and(|n| n.starts_with(prefix)))
+        .find(|s| {
+            s["scenario"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(prefix))
+        })
         .unwrap_or_else(|| panic!("no golden scenario {prefix:?}"))
         .clone();
     Some(scenario)
@@ -71,7 +77,9 @@ pub fn assert_same_requests(scenario: &Value, ours: &[RecordedRequest]) {
     let golden = scenario["requests"].as_array().expect("requests");
     let name = scenario["scenario"].as_str().unwrap_or("?");
     let summary = |rs: &[RecordedRequest]| -> Vec<String> {
-        rs.iter().map(|r| format!("{} {} -> {}", r.method, r.path, r.status)).collect()
+        rs.iter()
+            .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+            .collect()
     };
     assert_eq!(
         ours.len(),
@@ -106,7 +114,11 @@ pub fn assert_same_requests(scenario: &Value, ours: &[RecordedRequest]) {
                     Some("application/x-www-form-urlencoded"),
                     "{at}"
                 );
-                assert_eq!(g["body"]["raw"].as_str(), o.form_raw.as_deref(), "{at}: form body");
+                assert_eq!(
+                    g["body"]["raw"].as_str(),
+                    o.form_raw.as_deref(),
+                    "{at}: form body"
+                );
             }
             Some("multipart") => {
                 assert!(
@@ -116,13 +128,25 @@ pub fn assert_same_requests(scenario: &Value, ours: &[RecordedRequest]) {
                     "{at}: {:?}",
                     o.content_type
                 );
-                assert!(o.content_length.is_some(), "{at}: the upload must declare its length");
+                assert!(
+                    o.content_length.is_some(),
+                    "{at}: the upload must declare its length"
+                );
                 let parts = g["body"]["parts"].as_array().expect("parts");
                 assert_eq!(parts.len(), o.parts.len(), "{at}: part count");
                 for (gp, op) in parts.iter().zip(&o.parts) {
                     assert_eq!(gp["name"], op.name.as_str(), "{at}: part name");
-                    assert_eq!(gp["filename"].as_str(), op.file_name.as_deref(), "{at}: filename");
-                    assert_eq!(gp["size"].as_u64(), Some(op.size), "{at}: part {} size", op.name);
+                    assert_eq!(
+                        gp["filename"].as_str(),
+                        op.file_name.as_deref(),
+                        "{at}: filename"
+                    );
+                    assert_eq!(
+                        gp["size"].as_u64(),
+                        Some(op.size),
+                        "{at}: part {} size",
+                        op.name
+                    );
                     if op.file_name.is_some() {
                         let gtype = gp["headers"]
                             .as_array()
@@ -132,12 +156,19 @@ pub fn assert_same_requests(scenario: &Value, ours: &[RecordedRequest]) {
                             .and_then(|h| h[1].as_str());
                         assert_eq!(gtype, op.content_type.as_deref(), "{at}: file part type");
                     } else {
-                        assert_eq!(gp["value"].as_str(), op.value.as_deref(), "{at}: part value");
+                        assert_eq!(
+                            gp["value"].as_str(),
+                            op.value.as_deref(),
+                            "{at}: part value"
+                        );
                     }
                 }
             }
             _ => {
-                assert!(o.form_raw.is_none() && o.parts.is_empty(), "{at}: unexpected body");
+                assert!(
+                    o.form_raw.is_none() && o.parts.is_empty(),
+                    "{at}: unexpected body"
+                );
                 assert_eq!(golden_header(g, "content-type"), None, "{at}");
             }
         }
