@@ -21,7 +21,9 @@ impl Groundlight {
         me.email
             .filter(|e| !e.is_empty())
             .or(me.username)
-            .ok_or_else(|| Error::UnexpectedResponse("/v1/me returned neither an email nor a username".into()))
+            .ok_or_else(|| {
+                Error::UnexpectedResponse("/v1/me returned neither an email nor a username".into())
+            })
     }
 
     /// This month's usage and limits: `GET /v1/month-to-date-account-info`.

@@ -61,13 +61,18 @@ pub fn default_retry_policy() -> RetryPolicy {
         .max_retry_after(Duration::from_secs(60))
 }
 
-/// Which failed answers are retried: every 5xx (as the official SDK) and 429 Too Many Requests
-/// (waiting as long as its `Retry-After` says).
+/// Which failed answers are worth retrying in themselves: every 5xx and 429 Too Many Requests.
+/// The client retries a 429 only when it carries `Retry-After` (and waits as long as it says).
 pub fn is_retryable_status(status: StatusCode) -> bool {
     status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
 }
 
-pub(crate) fn retry_on(status: StatusCode, _headers: &http::HeaderMap, _body: &[u8]) -> bool {
+/// The retry rule: every 5xx (as the official SDK), and a 429 only when the server says when to
+/// come back (`Retry-After`); a bare 429 is returned to the caller.
+pub(crate) fn retry_on(status: StatusCode, headers: &http::HeaderMap, _body: &[u8]) -> bool {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return headers.contains_key(http::header::RETRY_AFTER);
+    }
     is_retryable_status(status)
 }
 
@@ -180,7 +185,10 @@ impl fmt::Debug for Groundlight {
         f.debug_struct("Groundlight")
             .field("endpoint", &self.inner.endpoint.as_str())
             .field("timeout", &self.timeout)
-            .field("shrink_oversized_images", &self.inner.shrink_oversized_images)
+            .field(
+                "shrink_oversized_images",
+                &self.inner.shrink_oversized_images,
+            )
             .field("executor", &self.inner.executor)
             .finish()
     }
@@ -555,10 +563,7 @@ impl GroundlightBuilder {
             Some(v) => Some(parse_flag(ENV_SHRINK_OVERSIZED_IMAGES, v)?),
             None => None,
         };
-        let shrink = self
-            .shrink_oversized_images
-            .or(env_shrink)
-            .unwrap_or(true);
+        let shrink = self.shrink_oversized_images.or(env_shrink).unwrap_or(true);
 
         let user_agent = vision_sdk_common::user_agent!();
         let http = match self.http_client {
@@ -577,8 +582,8 @@ impl GroundlightBuilder {
             }
             None => {
                 let insecure = self.accept_invalid_certs.or(env_insecure).unwrap_or(false);
-                let mut config = TransportConfig::new(user_agent.clone())
-                    .danger_accept_invalid_certs(insecure);
+                let mut config =
+                    TransportConfig::new(user_agent.clone()).danger_accept_invalid_certs(insecure);
                 if let Some(connect) = self.connect_timeout {
                     config = config.connect_timeout(connect);
                 }
@@ -769,11 +774,18 @@ mod tests {
     #[test]
     fn sanitizes_like_the_official_sdk() {
         let ok = |input: &str, expected: &str| {
-            assert_eq!(sanitize_endpoint(input).unwrap().as_str(), expected, "{input}");
+            assert_eq!(
+                sanitize_endpoint(input).unwrap().as_str(),
+                expected,
+                "{input}"
+            );
         };
         ok("http://127.0.0.1:8765", "http://127.0.0.1:8765/device-api");
         ok("http://127.0.0.1:8765/", "http://127.0.0.1:8765/device-api");
-        ok("https://api.groundlight.ai/", "https://api.groundlight.ai/device-api");
+        ok(
+            "https://api.groundlight.ai/",
+            "https://api.groundlight.ai/device-api",
+        );
         ok("https://x/device-api/", "https://x/device-api");
         ok("https://x/device-api", "https://x/device-api");
         ok("https://x/v1", "https://x/v1");
@@ -814,7 +826,10 @@ mod tests {
         let text = a.to_str().unwrap();
         let hex = text.strip_prefix("req_uu").unwrap();
         assert_eq!(hex.len(), 32);
-        assert!(hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            hex.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_eq!(&hex[12..13], "4");
     }
 
@@ -822,10 +837,7 @@ mod tests {
     fn query_values_are_percent_encoded() {
         let url = Url::parse("http://x/device-api/v1/detectors").unwrap();
         let url = with_query(url, [("name", "door detector & co?x=1")]);
-        assert_eq!(
-            url.query(),
-            Some("name=door%20detector%20%26%20co%3Fx%3D1")
-        );
+        assert_eq!(url.query(), Some("name=door%20detector%20%26%20co%3Fx%3D1"));
         let url = with_query(url, [("page", "2")]);
         assert!(url.query().unwrap().ends_with("&page=2"));
         let empty: [(&str, &str); 0] = [];
@@ -855,7 +867,10 @@ mod tests {
             ]))
             .build()
             .unwrap();
-        assert_eq!(gl.endpoint().as_str(), "https://api.groundlight.ai/device-api");
+        assert_eq!(
+            gl.endpoint().as_str(),
+            "https://api.groundlight.ai/device-api"
+        );
         assert!(!gl.shrinks_oversized_images());
         assert_eq!(gl.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
         let err = Groundlight::builder()
@@ -897,9 +912,13 @@ mod tests {
             "http://h:1/device-api/v1/detectors/det%2F..%2Fx%3Fy"
         );
         assert_eq!(
-            gl.api_url(&["v1", "edge", "fetch-model-urls", "det_1", ""]).as_str(),
+            gl.api_url(&["v1", "edge", "fetch-model-urls", "det_1", ""])
+                .as_str(),
             "http://h:1/device-api/v1/edge/fetch-model-urls/det_1/"
         );
-        assert_eq!(gl.edge_url(&["edge-config"]).as_str(), "http://h:1/edge-config");
+        assert_eq!(
+            gl.edge_url(&["edge-config"]).as_str(),
+            "http://h:1/edge-config"
+        );
     }
 }

@@ -145,7 +145,11 @@ impl Groundlight {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn create_detector(&self, name: impl Into<String>, query: impl Into<String>) -> CreateDetector {
+    pub fn create_detector(
+        &self,
+        name: impl Into<String>,
+        query: impl Into<String>,
+    ) -> CreateDetector {
         CreateDetector::new(self, name.into(), query.into(), DetectorMode::Binary)
     }
 
@@ -423,7 +427,10 @@ async fn fetch_detector_page(
 ) -> Result<PaginatedDetectorList> {
     let url = with_query(
         client.api_url(&["v1", "detectors"]),
-        [("page", page.to_string()), ("page_size", page_size.to_string())],
+        [
+            ("page", page.to_string()),
+            ("page_size", page_size.to_string()),
+        ],
     );
     client.get_json("list_detectors", url).await
 }
@@ -566,8 +573,7 @@ impl CreateDetector {
                 max_num_bboxes: m, ..
             } => *m = Some(max_num_bboxes),
             _ => {
-                self.misuse =
-                    Some("max_num_bboxes applies only to bounding-box detectors".into());
+                self.misuse = Some("max_num_bboxes applies only to bounding-box detectors".into());
             }
         }
         self

@@ -39,7 +39,11 @@ impl Groundlight {
 
     /// Adds a note to a detector: `POST /v1/notes?detector_id=…` (multipart `content`,
     /// `is_pinned`, optional `image`).
-    pub fn create_note(&self, detector: impl Into<DetectorRef>, note: impl Into<String>) -> CreateNote {
+    pub fn create_note(
+        &self,
+        detector: impl Into<DetectorRef>,
+        note: impl Into<String>,
+    ) -> CreateNote {
         CreateNote {
             client: self.clone(),
             detector: detector.into(),
@@ -95,7 +99,10 @@ impl Groundlight {
         let id = detector.checked_id()?;
         let url = with_query(
             self.api_url(&["v1", "detectors", id, "pipelines"]),
-            [("page", page.to_string()), ("page_size", page_size.to_string())],
+            [
+                ("page", page.to_string()),
+                ("page_size", page_size.to_string()),
+            ],
         );
         self.get_json("list_detector_pipelines", url)
             .await
@@ -111,7 +118,10 @@ impl Groundlight {
         check_page(page, page_size)?;
         let url = with_query(
             self.api_url(&["v1", "priming-groups"]),
-            [("page", page.to_string()), ("page_size", page_size.to_string())],
+            [
+                ("page", page.to_string()),
+                ("page_size", page_size.to_string()),
+            ],
         );
         self.get_json("list_priming_groups", url).await
     }
@@ -140,12 +150,15 @@ impl Groundlight {
     /// [`Error::NotFound`] on 404 and on 410 (a deleted group).
     pub async fn get_priming_group(&self, id: &str) -> Result<PrimingGroup> {
         check_len("priming group id", id, 1, usize::MAX)?;
-        self.get_json("get_priming_group", self.api_url(&["v1", "priming-groups", id]))
-            .await
-            .map_err(|e| match e {
-                Error::Http(http) => Error::not_found_on(http, "priming group", id, true),
-                other => other,
-            })
+        self.get_json(
+            "get_priming_group",
+            self.api_url(&["v1", "priming-groups", id]),
+        )
+        .await
+        .map_err(|e| match e {
+            Error::Http(http) => Error::not_found_on(http, "priming group", id, true),
+            other => other,
+        })
     }
 
     /// `DELETE /v1/priming-groups/{id}`.
@@ -245,7 +258,9 @@ impl CreateNote {
             },
             MultipartField::Text {
                 name: "is_pinned".into(),
-                value: if self.is_pinned { "True" } else { "False" }.into(),
+                // The spec's boolean form value (SDK 1.3.1 sends Python's `True`/`False`;
+                // the server accepts both, other validators only the lowercase form).
+                value: if self.is_pinned { "true" } else { "false" }.into(),
             },
         ];
         if let Some(image) = &self.image {
@@ -389,7 +404,10 @@ impl AskVlmVerify {
         }
         let spec = self
             .client
-            .request(Method::POST, self.client.api_url(&["v1", "vlm-verifications"]))
+            .request(
+                Method::POST,
+                self.client.api_url(&["v1", "vlm-verifications"]),
+            )
             .multipart(fields)
             .timeout(Some(self.timeout));
         self.client

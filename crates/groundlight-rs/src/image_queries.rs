@@ -86,7 +86,9 @@ impl Condition {
 
 fn check_duration(what: &str, d: Duration) -> Result<()> {
     if d > Duration::from_secs(365 * 24 * 3600) {
-        return Err(Error::invalid(format!("{what} is unreasonably long: {d:?}")));
+        return Err(Error::invalid(format!(
+            "{what} is unreasonably long: {d:?}"
+        )));
     }
     Ok(())
 }
@@ -148,7 +150,9 @@ impl Groundlight {
     /// whatever its confidence.
     pub fn ask_ml(&self, detector: impl Into<DetectorRef>, image: impl Into<Image>) -> AskMl {
         AskMl {
-            submit: self.submit_image_query(detector, image).wait(Duration::ZERO),
+            submit: self
+                .submit_image_query(detector, image)
+                .wait(Duration::ZERO),
             wait: None,
             error_on_timeout: false,
         }
@@ -201,9 +205,12 @@ impl Groundlight {
         if id.trim().is_empty() {
             return Err(Error::invalid("the image query id is empty"));
         }
-        self.get_json("get_image_query", self.api_url(&["v1", "image-queries", id]))
-            .await
-            .map_err(|e| not_found(e, "image query", id))
+        self.get_json(
+            "get_image_query",
+            self.api_url(&["v1", "image-queries", id]),
+        )
+        .await
+        .map_err(|e| not_found(e, "image query", id))
     }
 
     /// One page of image queries (`GET /v1/image-queries?page=&page_size=[&detector_id=]`), or
@@ -774,7 +781,10 @@ async fn fetch_iq_page(
     page_size: u32,
     detector_id: Option<String>,
 ) -> Result<PaginatedImageQueryList> {
-    let mut pairs = vec![("page", page.to_string()), ("page_size", page_size.to_string())];
+    let mut pairs = vec![
+        ("page", page.to_string()),
+        ("page_size", page_size.to_string()),
+    ];
     if let Some(id) = detector_id {
         pairs.push(("detector_id", id));
     }

@@ -217,7 +217,10 @@ impl From<image::RgbaImage> for Image {
 }
 
 fn is_jpeg(mime: &Mime) -> bool {
-    matches!(mime.essence_str(), "image/jpeg" | "image/jpg" | "image/pjpeg")
+    matches!(
+        mime.essence_str(),
+        "image/jpeg" | "image/jpg" | "image/pjpeg"
+    )
 }
 
 fn is_oversized(media: &MediaSource) -> bool {
@@ -337,5 +340,4 @@ mod tests {
             .unwrap_err();
         assert!(matches!(missing, Error::Media(_)));
     }
-
 }

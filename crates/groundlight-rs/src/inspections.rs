@@ -45,9 +45,12 @@ impl Groundlight {
     /// `GET {endpoint}/inspections/{id}`.
     pub async fn get_inspection(&self, inspection_id: &str) -> Result<Inspection> {
         check_id(inspection_id)?;
-        self.get_json("get_inspection", self.api_url(&["inspections", inspection_id]))
-            .await
-            .map_err(|e| not_found(e, "inspection", inspection_id))
+        self.get_json(
+            "get_inspection",
+            self.api_url(&["inspections", inspection_id]),
+        )
+        .await
+        .map_err(|e| not_found(e, "inspection", inspection_id))
     }
 
     /// Adds a key/value pair to an inspection's metadata.

@@ -20,7 +20,10 @@ async fn me_and_whoami() {
         .await;
     let me = s.gl.me().await.unwrap();
     assert_eq!(me.username.as_deref(), Some("probe"));
-    assert_eq!(me.group.as_ref().and_then(|g| g.name.as_deref()), Some("probe-group"));
+    assert_eq!(
+        me.group.as_ref().and_then(|g| g.name.as_deref()),
+        Some("probe-group")
+    );
     assert_eq!(s.gl.whoami().await.unwrap(), "probe@example.com");
     let reqs = requests(&s.server).await;
     assert_eq!(reqs.len(), 2);
@@ -33,7 +36,9 @@ async fn me_and_whoami() {
 async fn whoami_with_a_bad_token_is_a_401() {
     let s = setup().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token header."})))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token header."})),
+        )
         .mount(&s.server)
         .await;
     let err = s.gl.whoami().await.unwrap_err();
@@ -59,5 +64,10 @@ async fn month_to_date_usage() {
     assert_eq!(usage.iqs_limit, Some(1000));
     assert_eq!(usage.escalations_limit, None);
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[0], "GET", "/device-api/v1/month-to-date-account-info", &[]);
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/month-to-date-account-info",
+        &[],
+    );
 }

@@ -17,9 +17,7 @@ async fn every_request_carries_the_sdk_headers_and_fresh_request_ids() {
     let s = setup().await;
     Mock::given(method("GET"))
         .and(path("/device-api/v1/detectors/det_1"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(detector_json("det_1", "d", "q?")),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(detector_json("det_1", "d", "q?")))
         .mount(&s.server)
         .await;
     s.gl.get_detector("det_1").await.unwrap();
@@ -71,10 +69,7 @@ async fn missing_or_blank_token_and_bad_endpoint_fail_before_any_request() {
         .unwrap_err();
     assert!(matches!(no_token, Error::ApiToken(_)), "{no_token}");
     assert!(no_token.to_string().contains("GROUNDLIGHT_API_TOKEN"));
-    let blank = Groundlight::builder()
-        .api_token("   ")
-        .build()
-        .unwrap_err();
+    let blank = Groundlight::builder().api_token("   ").build().unwrap_err();
     assert!(matches!(blank, Error::ApiToken(_)));
     let newline = Groundlight::builder()
         .api_token("abc\ndef")
@@ -82,7 +77,12 @@ async fn missing_or_blank_token_and_bad_endpoint_fail_before_any_request() {
         .unwrap_err();
     assert!(matches!(newline, Error::ApiToken(_)));
     assert!(!newline.to_string().contains("abc"));
-    for bad in ["ftp://host", "https://host/?x=1", "https://host/#f", "nohost"] {
+    for bad in [
+        "ftp://host",
+        "https://host/?x=1",
+        "https://host/#f",
+        "nohost",
+    ] {
         let err = Groundlight::builder()
             .endpoint(bad)
             .api_token(TOKEN)
@@ -135,9 +135,8 @@ async fn debug_output_never_shows_the_token() {
     let shown = format!("{builder:?}");
     assert!(!shown.contains(secret), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
-    let env_builder = Groundlight::builder().from_env_with(|name| {
-        (name == "GROUNDLIGHT_API_TOKEN").then(|| secret.to_owned())
-    });
+    let env_builder = Groundlight::builder()
+        .from_env_with(|name| (name == "GROUNDLIGHT_API_TOKEN").then(|| secret.to_owned()));
     assert!(!format!("{env_builder:?}").contains(secret));
     let gl = builder.build().unwrap();
     let shown = format!("{gl:?} {gl:#?}");
@@ -238,9 +237,11 @@ async fn flaky_server_recovers_on_retry() {
         .await;
     Mock::given(method("GET"))
         .and(path("/device-api/v1/detectors/det_flaky"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(detector_json("det_flaky", "f", "q?")),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(detector_json(
+            "det_flaky",
+            "f",
+            "q?",
+        )))
         .mount(&s.server)
         .await;
     let det = s.gl.get_detector("det_flaky").await.unwrap();
@@ -273,6 +274,20 @@ async fn rate_limits_are_retried_after_retry_after() {
 }
 
 #[tokio::test]
+async fn a_bare_429_without_retry_after_is_not_retried() {
+    let s = setup().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(json!({"detail": "slow down"})))
+        .mount(&s.server)
+        .await;
+    let err = s.gl.me().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(err.retry_after(), None);
+    assert_eq!(requests(&s.server).await.len(), 1);
+    assert!(s.clock.sleeps().is_empty());
+}
+
+#[tokio::test]
 async fn exhausted_rate_limit_reports_retry_after() {
     let s = setup().await;
     Mock::given(method("GET"))
@@ -295,25 +310,23 @@ async fn image_query_submit_is_not_resent_after_a_server_error() {
         .respond_with(ResponseTemplate::new(503))
         .mount(&s.server)
         .await;
-    let err = s
-        .gl
-        .submit_image_query("det_1", JPEG)
-        .wait(Duration::ZERO)
-        .send()
-        .await
-        .unwrap_err();
+    let err =
+        s.gl.submit_image_query("det_1", JPEG)
+            .wait(Duration::ZERO)
+            .send()
+            .await
+            .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(requests(&s.server).await.len(), 1, "a create is sent once");
 
     // With a client-chosen id the server cannot create it twice: retried like a read.
-    let err = s
-        .gl
-        .submit_image_query("det_1", JPEG)
-        .wait(Duration::ZERO)
-        .image_query_id("iq_mine")
-        .send()
-        .await
-        .unwrap_err();
+    let err =
+        s.gl.submit_image_query("det_1", JPEG)
+            .wait(Duration::ZERO)
+            .image_query_id("iq_mine")
+            .send()
+            .await
+            .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(requests(&s.server).await.len(), 1 + 4);
 }
@@ -376,7 +389,10 @@ async fn request_timeout_applies_and_can_be_overridden_per_call() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err.http(), Some(groundlight::vision_sdk_common::HttpError::Timeout { .. })),
+        matches!(
+            err.http(),
+            Some(groundlight::vision_sdk_common::HttpError::Timeout { .. })
+        ),
         "{err:?}"
     );
     // The original client keeps its 10 s timeout.
@@ -424,12 +440,11 @@ async fn traces_never_contain_the_token() {
         .mount(&s.server)
         .await;
     let _ = s.gl.get_detector("det_1").await;
-    let _ = s
-        .gl
-        .submit_image_query("det_1", Image::from(JPEG))
-        .wait(Duration::ZERO)
-        .send()
-        .await;
+    let _ =
+        s.gl.submit_image_query("det_1", Image::from(JPEG))
+            .wait(Duration::ZERO)
+            .send()
+            .await;
     let logs = buffer.0.lock().unwrap().clone();
     let text = String::from_utf8_lossy(&logs);
     assert!(

@@ -20,7 +20,12 @@ async fn mock_any(server: &wiremock::MockServer, status: u16, body: serde_json::
 #[tokio::test]
 async fn get_detector_decodes_and_skips_request_for_a_detector_value() {
     let s = setup().await;
-    mock_any(&s.server, 200, detector_json("det_abc123", "door", "Is the door open?")).await;
+    mock_any(
+        &s.server,
+        200,
+        detector_json("det_abc123", "door", "Is the door open?"),
+    )
+    .await;
     let det = s.gl.get_detector("det_abc123").await.unwrap();
     assert_eq!(det.id, "det_abc123");
     assert_eq!(det.confidence_threshold, Some(0.9));
@@ -39,14 +44,17 @@ async fn get_detector_by_name_percent_encodes_the_name() {
     mock_any(
         &s.server,
         200,
-        page_json(vec![detector_json("det_1", "door detector & co?x=1", "q?")], 1, None),
+        page_json(
+            vec![detector_json("det_1", "door detector & co?x=1", "q?")],
+            1,
+            None,
+        ),
     )
     .await;
-    let det = s
-        .gl
-        .get_detector_by_name("door detector & co?x=1")
-        .await
-        .unwrap();
+    let det =
+        s.gl.get_detector_by_name("door detector & co?x=1")
+            .await
+            .unwrap();
     assert_eq!(det.id, "det_1");
     let reqs = requests(&s.server).await;
     assert_request(
@@ -70,7 +78,10 @@ async fn get_detector_by_name_not_found_and_ambiguous() {
         .await;
     Mock::given(query_param("name", "twice"))
         .respond_with(ResponseTemplate::new(200).set_body_json(page_json(
-            vec![detector_json("det_1", "twice", "q"), detector_json("det_2", "twice", "q")],
+            vec![
+                detector_json("det_1", "twice", "q"),
+                detector_json("det_2", "twice", "q"),
+            ],
             2,
             None,
         )))
@@ -92,10 +103,16 @@ async fn get_detector_by_name_not_found_and_ambiguous() {
 #[tokio::test]
 async fn list_detectors_page_and_stream_over_all_pages() {
     let s = setup().await;
-    let next = format!("{}/device-api/v1/detectors?page=2&page_size=2", s.server.uri());
+    let next = format!(
+        "{}/device-api/v1/detectors?page=2&page_size=2",
+        s.server.uri()
+    );
     Mock::given(query_param("page", "1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(page_json(
-            vec![detector_json("det_1", "a", "q"), detector_json("det_2", "b", "q")],
+            vec![
+                detector_json("det_1", "a", "q"),
+                detector_json("det_2", "b", "q"),
+            ],
             3,
             Some(&next),
         )))
@@ -113,27 +130,46 @@ async fn list_detectors_page_and_stream_over_all_pages() {
     assert_eq!(page.count, 3);
     assert!(page.has_next());
     assert_eq!(page.results.len(), 2);
-    let all: Vec<_> = s
-        .gl
-        .list_detectors()
-        .page_size(2)
-        .stream()
-        .try_collect()
-        .await
-        .unwrap();
+    let all: Vec<_> =
+        s.gl.list_detectors()
+            .page_size(2)
+            .stream()
+            .try_collect()
+            .await
+            .unwrap();
     let ids: Vec<_> = all.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["det_1", "det_2", "det_3"]);
     let reqs = requests(&s.server).await;
     assert_eq!(reqs.len(), 3);
-    assert_request(&reqs[0], "GET", "/device-api/v1/detectors", &[("page", "1"), ("page_size", "2")]);
-    assert_request(&reqs[2], "GET", "/device-api/v1/detectors", &[("page", "2"), ("page_size", "2")]);
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/detectors",
+        &[("page", "1"), ("page_size", "2")],
+    );
+    assert_request(
+        &reqs[2],
+        "GET",
+        "/device-api/v1/detectors",
+        &[("page", "2"), ("page_size", "2")],
+    );
     // Defaults are page 1, size 10, as in the official SDK.
     s.gl.list_detectors().send().await.unwrap();
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[3], "GET", "/device-api/v1/detectors", &[("page", "1"), ("page_size", "10")]);
+    assert_request(
+        &reqs[3],
+        "GET",
+        "/device-api/v1/detectors",
+        &[("page", "1"), ("page_size", "10")],
+    );
     // Page 0 is rejected locally, for pages and streams alike.
     assert!(s.gl.list_detectors().page(0).send().await.is_err());
-    let streamed: Result<Vec<_>, _> = s.gl.list_detectors().page_size(0).stream().try_collect().await;
+    let streamed: Result<Vec<_>, _> =
+        s.gl.list_detectors()
+            .page_size(0)
+            .stream()
+            .try_collect()
+            .await;
     assert!(matches!(streamed, Err(Error::InvalidInput(_))));
     assert_eq!(requests(&s.server).await.len(), 4);
 }
@@ -142,17 +178,16 @@ async fn list_detectors_page_and_stream_over_all_pages() {
 async fn create_detector_sends_the_official_body() {
     let s = setup().await;
     mock_any(&s.server, 201, detector_json("det_new", "d1", "Is it?")).await;
-    let det = s
-        .gl
-        .create_detector("d1", "Is it?")
-        .pipeline_config("pc")
-        .group_name("grp")
-        .metadata(json!({"location": "front"}))
-        .confidence_threshold(0.8)
-        .patience_time(std::time::Duration::from_secs(45))
-        .send()
-        .await
-        .unwrap();
+    let det =
+        s.gl.create_detector("d1", "Is it?")
+            .pipeline_config("pc")
+            .group_name("grp")
+            .metadata(json!({"location": "front"}))
+            .confidence_threshold(0.8)
+            .patience_time(std::time::Duration::from_secs(45))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(det.id, "det_new");
     let reqs = requests(&s.server).await;
     assert_request(&reqs[0], "POST", "/device-api/v1/detectors", &[]);
@@ -169,27 +204,76 @@ async fn create_detector_sends_the_official_body() {
 async fn create_mode_detectors_send_mode_configuration() {
     let s = setup().await;
     mock_any(&s.server, 201, detector_json("det_new", "x", "q")).await;
-    s.gl.create_detector("plain", "Is it?").send().await.unwrap();
-    s.gl.create_counting_detector("cnt", "How many cars?", "car").max_count(7).send().await.unwrap();
-    s.gl.create_counting_detector("cnt2", "How many?", "car").send().await.unwrap();
-    s.gl.create_multiclass_detector("mc", "What color?", ["Red", "Green"]).send().await.unwrap();
-    s.gl.create_bounding_box_detector("bb", "Box the people", "person").max_num_bboxes(5).send().await.unwrap();
-    s.gl.create_text_recognition_detector("txt", "Read the date").send().await.unwrap();
+    s.gl.create_detector("plain", "Is it?")
+        .send()
+        .await
+        .unwrap();
+    s.gl.create_counting_detector("cnt", "How many cars?", "car")
+        .max_count(7)
+        .send()
+        .await
+        .unwrap();
+    s.gl.create_counting_detector("cnt2", "How many?", "car")
+        .send()
+        .await
+        .unwrap();
+    s.gl.create_multiclass_detector("mc", "What color?", ["Red", "Green"])
+        .send()
+        .await
+        .unwrap();
+    s.gl.create_bounding_box_detector("bb", "Box the people", "person")
+        .max_num_bboxes(5)
+        .send()
+        .await
+        .unwrap();
+    s.gl.create_text_recognition_detector("txt", "Read the date")
+        .send()
+        .await
+        .unwrap();
     let bodies: Vec<_> = requests(&s.server).await.iter().map(body_json).collect();
-    let base = |name: &str, query: &str| {
-        json!({"name": name, "query": query, "pipeline_config": null, "edge_pipeline_config": null})
-    };
+    let base = |name: &str, query: &str| json!({"name": name, "query": query, "pipeline_config": null, "edge_pipeline_config": null});
     let with = |mut v: serde_json::Value, mode: &str, config: serde_json::Value| {
         v["mode"] = json!(mode);
         v["mode_configuration"] = config;
         v
     };
     assert_eq!(bodies[0], base("plain", "Is it?"));
-    assert_eq!(bodies[1], with(base("cnt", "How many cars?"), "COUNT", json!({"class_name": "car", "max_count": 7})));
-    assert_eq!(bodies[2], with(base("cnt2", "How many?"), "COUNT", json!({"class_name": "car"})));
-    assert_eq!(bodies[3], with(base("mc", "What color?"), "MULTI_CLASS", json!({"class_names": ["Red", "Green"]})));
-    assert_eq!(bodies[4], with(base("bb", "Box the people"), "BOUNDING_BOX", json!({"class_name": "person", "max_num_bboxes": 5})));
-    assert_eq!(bodies[5], with(base("txt", "Read the date"), "TEXT", json!({})));
+    assert_eq!(
+        bodies[1],
+        with(
+            base("cnt", "How many cars?"),
+            "COUNT",
+            json!({"class_name": "car", "max_count": 7})
+        )
+    );
+    assert_eq!(
+        bodies[2],
+        with(
+            base("cnt2", "How many?"),
+            "COUNT",
+            json!({"class_name": "car"})
+        )
+    );
+    assert_eq!(
+        bodies[3],
+        with(
+            base("mc", "What color?"),
+            "MULTI_CLASS",
+            json!({"class_names": ["Red", "Green"]})
+        )
+    );
+    assert_eq!(
+        bodies[4],
+        with(
+            base("bb", "Box the people"),
+            "BOUNDING_BOX",
+            json!({"class_name": "person", "max_num_bboxes": 5})
+        )
+    );
+    assert_eq!(
+        bodies[5],
+        with(base("txt", "Read the date"), "TEXT", json!({}))
+    );
 }
 
 #[tokio::test]
@@ -204,16 +288,20 @@ async fn create_detector_input_is_checked_before_sending() {
         gl.create_detector("n", "q".repeat(301)),
         gl.create_detector("n", "q?").confidence_threshold(1.5),
         gl.create_detector("n", "q?").confidence_threshold(-0.1),
-        gl.create_detector("n", "q?").patience_time(std::time::Duration::from_secs(3601)),
+        gl.create_detector("n", "q?")
+            .patience_time(std::time::Duration::from_secs(3601)),
         gl.create_detector("n", "q?").group_name(""),
-        gl.create_detector("n", "q?").metadata(json!({"k": "v".repeat(2000)})),
+        gl.create_detector("n", "q?")
+            .metadata(json!({"k": "v".repeat(2000)})),
         gl.create_detector("n", "q?").metadata(json!([1, 2])),
-        gl.create_detector("n", "q?").pipeline_config("p".repeat(101)),
+        gl.create_detector("n", "q?")
+            .pipeline_config("p".repeat(101)),
         gl.create_detector("n", "q?").max_count(3),
         gl.create_counting_detector("n", "q?", "car").max_count(0),
         gl.create_counting_detector("n", "q?", "car").max_count(51),
         gl.create_counting_detector("n", "q?", ""),
-        gl.create_bounding_box_detector("n", "q?", "p").max_num_bboxes(51),
+        gl.create_bounding_box_detector("n", "q?", "p")
+            .max_num_bboxes(51),
         gl.create_multiclass_detector("n", "q?", Vec::<String>::new()),
     ];
     for (i, case) in cases.into_iter().enumerate() {
@@ -231,14 +319,27 @@ async fn get_or_create_creates_when_missing() {
         .mount(&s.server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(detector_json("det_new", "brand new", "Is it new?")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(detector_json(
+            "det_new",
+            "brand new",
+            "Is it new?",
+        )))
         .mount(&s.server)
         .await;
-    let det = s.gl.get_or_create_detector("brand new", "Is it new?").send().await.unwrap();
+    let det =
+        s.gl.get_or_create_detector("brand new", "Is it new?")
+            .send()
+            .await
+            .unwrap();
     assert_eq!(det.id, "det_new");
     let reqs = requests(&s.server).await;
     assert_eq!(reqs.len(), 2);
-    assert_request(&reqs[0], "GET", "/device-api/v1/detectors", &[("name", "brand new")]);
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/detectors",
+        &[("name", "brand new")],
+    );
     assert_request(&reqs[1], "POST", "/device-api/v1/detectors", &[]);
     assert_eq!(
         body_json(&reqs[1]),
@@ -256,28 +357,46 @@ async fn get_or_create_returns_a_matching_detector_and_never_modifies_a_mismatch
         .respond_with(ResponseTemplate::new(200).set_body_json(page_json(vec![existing], 1, None)))
         .mount(&s.server)
         .await;
-    let det = s
-        .gl
-        .get_or_create_detector("existing-name", "Is the door open?")
-        .group_name("doors")
-        .confidence_threshold(0.8)
-        .send()
-        .await
-        .unwrap();
+    let det =
+        s.gl.get_or_create_detector("existing-name", "Is the door open?")
+            .group_name("doors")
+            .confidence_threshold(0.8)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(det.id, "det_e");
     for (case, builder) in [
-        ("query", s.gl.get_or_create_detector("existing-name", "Another question?")),
-        ("group", s.gl.get_or_create_detector("existing-name", "Is the door open?").group_name("windows")),
-        ("threshold", s.gl.get_or_create_detector("existing-name", "Is the door open?").confidence_threshold(0.9)),
+        (
+            "query",
+            s.gl.get_or_create_detector("existing-name", "Another question?"),
+        ),
+        (
+            "group",
+            s.gl.get_or_create_detector("existing-name", "Is the door open?")
+                .group_name("windows"),
+        ),
+        (
+            "threshold",
+            s.gl.get_or_create_detector("existing-name", "Is the door open?")
+                .confidence_threshold(0.9),
+        ),
     ] {
         let err = builder.send().await.unwrap_err();
-        assert!(matches!(err, Error::DetectorMismatch { .. }), "{case}: {err:?}");
+        assert!(
+            matches!(err, Error::DetectorMismatch { .. }),
+            "{case}: {err:?}"
+        );
     }
     let reqs = requests(&s.server).await;
     assert_eq!(reqs.len(), 4, "only lookups");
     assert!(reqs.iter().all(|r| r.method.as_str() == "GET"));
     // Invalid input is refused before the lookup.
-    let err = s.gl.get_or_create_detector("n", "q?").confidence_threshold(2.0).send().await.unwrap_err();
+    let err =
+        s.gl.get_or_create_detector("n", "q?")
+            .confidence_threshold(2.0)
+            .send()
+            .await
+            .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)));
     assert_eq!(requests(&s.server).await.len(), 4);
 }
@@ -288,12 +407,23 @@ async fn updates_send_patches() {
     mock_any(&s.server, 200, detector_json("det_abc123", "renamed", "q")).await;
     let det = detector_json("det_abc123", "d", "q");
     let det: groundlight::models::Detector = serde_json::from_value(det).unwrap();
-    s.gl.update_detector_confidence_threshold("det_abc123", 0.85).await.unwrap();
+    s.gl.update_detector_confidence_threshold("det_abc123", 0.85)
+        .await
+        .unwrap();
     s.gl.update_detector_status(&det, false).await.unwrap();
-    s.gl.update_detector_status("det_abc123", true).await.unwrap();
-    s.gl.update_detector_escalation_type("det_abc123", "no_human_labeling").await.unwrap();
-    s.gl.update_detector_escalation_type("det_abc123", EscalationTypeEnum::Standard).await.unwrap();
-    let renamed = s.gl.update_detector_name("det_abc123", "renamed").await.unwrap();
+    s.gl.update_detector_status("det_abc123", true)
+        .await
+        .unwrap();
+    s.gl.update_detector_escalation_type("det_abc123", "no_human_labeling")
+        .await
+        .unwrap();
+    s.gl.update_detector_escalation_type("det_abc123", EscalationTypeEnum::Standard)
+        .await
+        .unwrap();
+    let renamed =
+        s.gl.update_detector_name("det_abc123", "renamed")
+            .await
+            .unwrap();
     assert_eq!(renamed.name, "renamed");
     let reqs = requests(&s.server).await;
     let expected = [
@@ -312,9 +442,15 @@ async fn updates_send_patches() {
     }
     // Local checks.
     for err in [
-        s.gl.update_detector_confidence_threshold("det_abc123", 1.01).await.unwrap_err(),
-        s.gl.update_detector_escalation_type("det_abc123", "SOMETIMES").await.unwrap_err(),
-        s.gl.update_detector_name("det_abc123", "").await.unwrap_err(),
+        s.gl.update_detector_confidence_threshold("det_abc123", 1.01)
+            .await
+            .unwrap_err(),
+        s.gl.update_detector_escalation_type("det_abc123", "SOMETIMES")
+            .await
+            .unwrap_err(),
+        s.gl.update_detector_name("det_abc123", "")
+            .await
+            .unwrap_err(),
     ] {
         assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     }
@@ -326,7 +462,10 @@ async fn delete_and_reset() {
     let s = setup().await;
     Mock::given(method("DELETE"))
         .and(path("/device-api/v1/detectors/det_missing"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "No Detector matches the given query."})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"detail": "No Detector matches the given query."})),
+        )
         .mount(&s.server)
         .await;
     Mock::given(method("DELETE"))
@@ -338,8 +477,18 @@ async fn delete_and_reset() {
     let err = s.gl.delete_detector("det_missing").await.unwrap_err();
     assert!(err.is_not_found());
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[0], "DELETE", "/device-api/v1/detectors/det_abc123", &[]);
-    assert_request(&reqs[1], "DELETE", "/device-api/v1/detector-reset/det_abc123", &[]);
+    assert_request(
+        &reqs[0],
+        "DELETE",
+        "/device-api/v1/detectors/det_abc123",
+        &[],
+    );
+    assert_request(
+        &reqs[1],
+        "DELETE",
+        "/device-api/v1/detector-reset/det_abc123",
+        &[],
+    );
     assert!(reqs[0].body.is_empty());
     assert_eq!(header(&reqs[0], "content-type"), None);
 }
@@ -349,12 +498,18 @@ async fn detector_groups() {
     let s = setup().await;
     Mock::given(method("POST"))
         .and(path("/device-api/v1/detector-groups"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": "dgp_1", "name": "my group"})))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "dgp_1", "name": "my group"})),
+        )
         .mount(&s.server)
         .await;
     Mock::given(method("GET"))
         .and(path("/device-api/v1/detector-groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "dgp_1", "name": "g1"}, {"id": "dgp_2", "name": "g2"}])))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!([{"id": "dgp_1", "name": "g1"}, {"id": "dgp_2", "name": "g2"}]),
+            ),
+        )
         .mount(&s.server)
         .await;
     let group = s.gl.create_detector_group("my group").await.unwrap();
@@ -362,7 +517,10 @@ async fn detector_groups() {
     let groups = s.gl.list_detector_groups().await.unwrap();
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[1].name, "g2");
-    assert!(matches!(s.gl.create_detector_group(&"g".repeat(101)).await, Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        s.gl.create_detector_group(&"g".repeat(101)).await,
+        Err(Error::InvalidInput(_))
+    ));
     let reqs = requests(&s.server).await;
     assert_eq!(reqs.len(), 2);
     assert_request(&reqs[0], "POST", "/device-api/v1/detector-groups", &[]);
@@ -376,6 +534,12 @@ async fn detector_ids_with_special_characters_stay_one_path_segment() {
     mock_any(&s.server, 200, detector_json("x", "d", "q")).await;
     s.gl.get_detector("det_a/../b?c").await.unwrap();
     let reqs = requests(&s.server).await;
-    assert_eq!(reqs[0].url.path(), "/device-api/v1/detectors/det_a%2F..%2Fb%3Fc");
-    assert!(matches!(s.gl.get_detector("").await, Err(Error::InvalidInput(_))));
+    assert_eq!(
+        reqs[0].url.path(),
+        "/device-api/v1/detectors/det_a%2F..%2Fb%3Fc"
+    );
+    assert!(matches!(
+        s.gl.get_detector("").await,
+        Err(Error::InvalidInput(_))
+    ));
 }

@@ -29,23 +29,39 @@ async fn config_readiness_and_upstream() {
         .mount(&s.server)
         .await;
     Mock::given(path("/edge-detector-readiness"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})),
+        )
         .mount(&s.server)
         .await;
     Mock::given(path("/edge-info"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"upstream_endpoint": "https://api.groundlight.ai"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"upstream_endpoint": "https://api.groundlight.ai"})),
+        )
         .mount(&s.server)
         .await;
     let edge = s.gl.edge();
     assert_eq!(edge.base_url().as_str(), format!("{}/", s.server.uri()));
     let mut config = edge.get_config().await.unwrap();
     assert_eq!(config.detectors[0].detector_id, "det_1");
-    assert!(config.add_detector("det_2", "default", EdgeInferenceConfig { enabled: Some(true), ..Default::default() }));
+    assert!(config.add_detector(
+        "det_2",
+        "default",
+        EdgeInferenceConfig {
+            enabled: Some(true),
+            ..Default::default()
+        }
+    ));
     edge.apply_config(&config).await.unwrap();
     let readiness = edge.get_detector_readiness().await.unwrap();
     assert!(readiness["det_1"].ready);
     assert!(!readiness["det_2"].ready);
-    assert_eq!(edge.get_upstream_endpoint().await.unwrap().as_deref(), Some("https://api.groundlight.ai"));
+    assert_eq!(
+        edge.get_upstream_endpoint().await.unwrap().as_deref(),
+        Some("https://api.groundlight.ai")
+    );
     let reqs = requests(&s.server).await;
     assert_request(&reqs[0], "GET", "/edge-config", &[]);
     assert_request(&reqs[1], "PUT", "/edge-config", &[]);
@@ -65,17 +81,22 @@ async fn wait_detectors_polls_every_second_until_ready_or_timeout() {
         .mount(&s.server)
         .await;
     Mock::given(path("/edge-detector-readiness"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})),
+        )
         .mount(&s.server)
         .await;
-    s.gl.edge().wait_detectors(["det_1"], Duration::from_secs(600)).await.unwrap();
-    assert_eq!(s.clock.sleeps(), vec![Duration::from_secs(1); 2]);
-    let err = s
-        .gl
-        .edge()
-        .wait_detectors(["det_1", "det_2", "det_3"], Duration::from_secs(5))
+    s.gl.edge()
+        .wait_detectors(["det_1"], Duration::from_secs(600))
         .await
-        .unwrap_err();
+        .unwrap();
+    assert_eq!(s.clock.sleeps(), vec![Duration::from_secs(1); 2]);
+    let err =
+        s.gl.edge()
+            .wait_detectors(["det_1", "det_2", "det_3"], Duration::from_secs(5))
+            .await
+            .unwrap_err();
     let Error::EdgeDetectorsNotReady { not_ready, waited } = &err else {
         panic!("{err:?}")
     };

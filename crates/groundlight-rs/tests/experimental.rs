@@ -55,35 +55,71 @@ async fn notes_get_and_create_with_image() {
         .send()
         .await
         .unwrap();
-    s.gl.create_note("det_abc123", "plain").send().await.unwrap();
+    s.gl.create_note("det_abc123", "plain")
+        .send()
+        .await
+        .unwrap();
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[0], "GET", "/device-api/v1/notes", &[("detector_id", "det_abc123")]);
-    assert_request(&reqs[1], "POST", "/device-api/v1/notes", &[("detector_id", "det_abc123")]);
-    assert!(header(&reqs[1], "content-type").unwrap().starts_with("multipart/form-data; boundary="));
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/notes",
+        &[("detector_id", "det_abc123")],
+    );
+    assert_request(
+        &reqs[1],
+        "POST",
+        "/device-api/v1/notes",
+        &[("detector_id", "det_abc123")],
+    );
+    assert!(
+        header(&reqs[1], "content-type")
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
     let parts = multipart_parts(&reqs[1]);
     assert_eq!(parts.len(), 3);
     assert!(parts[0].0.contains("name=\"content\""));
     assert_eq!(parts[0].1, b"label ajar doors YES");
     assert!(parts[1].0.contains("name=\"is_pinned\""));
-    assert_eq!(parts[1].1, b"True");
-    assert!(parts[2].0.contains("name=\"image\"; filename=\"image.jpg\""), "{}", parts[2].0);
-    assert!(parts[2].0.to_ascii_lowercase().contains("content-type: image/jpeg"));
+    assert_eq!(parts[1].1, b"true");
+    assert!(
+        parts[2]
+            .0
+            .contains("name=\"image\"; filename=\"image.jpg\""),
+        "{}",
+        parts[2].0
+    );
+    assert!(
+        parts[2]
+            .0
+            .to_ascii_lowercase()
+            .contains("content-type: image/jpeg")
+    );
     assert_eq!(parts[2].1, JPEG);
     let parts = multipart_parts(&reqs[2]);
     assert_eq!(parts.len(), 2);
-    assert_eq!(parts[1].1, b"False");
-    assert!(matches!(s.gl.create_note("det_abc123", " ").send().await, Err(Error::InvalidInput(_))));
+    assert_eq!(parts[1].1, b"false");
+    assert!(matches!(
+        s.gl.create_note("det_abc123", " ").send().await,
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 #[tokio::test]
 async fn evaluation_metrics_and_pipelines() {
     let s = setup().await;
     Mock::given(path("/device-api/v1/detectors/det_1/evaluation"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"evaluation_results": {"total_ground_truth_examples": 4}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"evaluation_results": {"total_ground_truth_examples": 4}})),
+        )
         .mount(&s.server)
         .await;
     Mock::given(path("/device-api/v1/detectors/det_1/metrics"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"summary": {"total_iqs": 12}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"summary": {"total_iqs": 12}})),
+        )
         .mount(&s.server)
         .await;
     Mock::given(path("/device-api/v1/detectors/det_1/pipelines"))
@@ -99,16 +135,39 @@ async fn evaluation_metrics_and_pipelines() {
         .mount(&s.server)
         .await;
     let eval = s.gl.get_detector_evaluation("det_1").await.unwrap();
-    assert_eq!(eval.evaluation_results.unwrap()["total_ground_truth_examples"], 4);
+    assert_eq!(
+        eval.evaluation_results.unwrap()["total_ground_truth_examples"],
+        4
+    );
     let metrics = s.gl.get_detector_metrics("det_1").await.unwrap();
     assert_eq!(metrics.summary.unwrap()["total_iqs"], 12);
     let pipes = s.gl.list_detector_pipelines("det_1", 1, 10).await.unwrap();
     assert_eq!(pipes.results[0].id, "pipe_1");
-    assert!(s.gl.list_detector_pipelines("det_gone", 1, 10).await.unwrap_err().is_not_found());
+    assert!(
+        s.gl.list_detector_pipelines("det_gone", 1, 10)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[0], "GET", "/device-api/v1/detectors/det_1/evaluation", &[]);
-    assert_request(&reqs[1], "GET", "/device-api/v1/detectors/det_1/metrics", &[]);
-    assert_request(&reqs[2], "GET", "/device-api/v1/detectors/det_1/pipelines", &[("page", "1"), ("page_size", "10")]);
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/detectors/det_1/evaluation",
+        &[],
+    );
+    assert_request(
+        &reqs[1],
+        "GET",
+        "/device-api/v1/detectors/det_1/metrics",
+        &[],
+    );
+    assert_request(
+        &reqs[2],
+        "GET",
+        "/device-api/v1/detectors/det_1/pipelines",
+        &[("page", "1"), ("page_size", "10")],
+    );
 }
 
 #[tokio::test]
@@ -118,7 +177,11 @@ async fn priming_groups() {
                        "detector_mode": "BINARY", "priming_group_specific_shadow_pipeline_configs": null});
     Mock::given(method("GET"))
         .and(path("/device-api/v1/priming-groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page_json(vec![group.clone()], 1, None)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_json(
+            vec![group.clone()],
+            1,
+            None,
+        )))
         .mount(&s.server)
         .await;
     Mock::given(method("POST"))
@@ -142,13 +205,12 @@ async fn priming_groups() {
         .mount(&s.server)
         .await;
     assert_eq!(s.gl.list_priming_groups(2, 5).await.unwrap().count, 1);
-    let created = s
-        .gl
-        .create_priming_group("g", "pipe_1", DetectorModeEnum::Binary)
-        .canonical_query("Is it?")
-        .send()
-        .await
-        .unwrap();
+    let created =
+        s.gl.create_priming_group("g", "pipe_1", DetectorModeEnum::Binary)
+            .canonical_query("Is it?")
+            .send()
+            .await
+            .unwrap();
     assert_eq!(created.id, "pgp_1");
     assert_eq!(s.gl.get_priming_group("pgp_1").await.unwrap().name, "g");
     let gone = s.gl.get_priming_group("pgp_gone").await.unwrap_err();
@@ -156,18 +218,30 @@ async fn priming_groups() {
     assert_eq!(gone.status(), Some(http::StatusCode::GONE));
     s.gl.delete_priming_group("pgp_1").await.unwrap();
     assert!(matches!(
-        s.gl.create_priming_group("g", "pipe_1", "SIDEWAYS").send().await,
+        s.gl.create_priming_group("g", "pipe_1", "SIDEWAYS")
+            .send()
+            .await,
         Err(Error::InvalidInput(_))
     ));
     let reqs = requests(&s.server).await;
-    assert_request(&reqs[0], "GET", "/device-api/v1/priming-groups", &[("page", "2"), ("page_size", "5")]);
+    assert_request(
+        &reqs[0],
+        "GET",
+        "/device-api/v1/priming-groups",
+        &[("page", "2"), ("page_size", "5")],
+    );
     assert_request(&reqs[1], "POST", "/device-api/v1/priming-groups", &[]);
     assert_eq!(
         body_json(&reqs[1]),
         json!({"name": "g", "source_ml_pipeline_id": "pipe_1", "detector_mode": "BINARY",
                "canonical_query": "Is it?", "disable_shadow_pipelines": false})
     );
-    assert_request(&reqs[4], "DELETE", "/device-api/v1/priming-groups/pgp_1", &[]);
+    assert_request(
+        &reqs[4],
+        "DELETE",
+        "/device-api/v1/priming-groups/pgp_1",
+        &[],
+    );
     assert_eq!(reqs.len(), 5);
 }
 
@@ -183,13 +257,12 @@ async fn vlm_verify_sends_query_and_numbered_media() {
         })))
         .mount(&s.server)
         .await;
-    let v = s
-        .gl
-        .ask_vlm_verify([JPEG, JPEG], "Is there a fire?")
-        .model_id("m")
-        .send()
-        .await
-        .unwrap();
+    let v =
+        s.gl.ask_vlm_verify([JPEG, JPEG], "Is there a fire?")
+            .model_id("m")
+            .send()
+            .await
+            .unwrap();
     assert_eq!(v.result.verdict, VerdictEnum::Yes);
     let reqs = requests(&s.server).await;
     assert_request(&reqs[0], "POST", "/device-api/v1/vlm-verifications", &[]);
@@ -198,12 +271,26 @@ async fn vlm_verify_sends_query_and_numbered_media() {
     assert!(parts[0].0.contains("name=\"query\""));
     assert_eq!(parts[0].1, b"Is there a fire?");
     assert!(parts[1].0.contains("name=\"model_id\""));
-    assert!(parts[2].0.contains("name=\"media\"; filename=\"image_1.jpg\""));
-    assert!(parts[3].0.contains("name=\"media\"; filename=\"image_2.jpg\""));
+    assert!(
+        parts[2]
+            .0
+            .contains("name=\"media\"; filename=\"image_1.jpg\"")
+    );
+    assert!(
+        parts[3]
+            .0
+            .contains("name=\"media\"; filename=\"image_2.jpg\"")
+    );
     assert_eq!(parts[3].1, JPEG);
     let none: [&'static [u8]; 0] = [];
-    assert!(matches!(s.gl.ask_vlm_verify(none, "q").send().await, Err(Error::InvalidInput(_))));
-    assert!(matches!(s.gl.ask_vlm_verify([JPEG; 9], "q").send().await, Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        s.gl.ask_vlm_verify(none, "q").send().await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        s.gl.ask_vlm_verify([JPEG; 9], "q").send().await,
+        Err(Error::InvalidInput(_))
+    ));
     assert_eq!(requests(&s.server).await.len(), 1);
 }
 
@@ -218,20 +305,25 @@ async fn synthetic_images() {
         })))
         .mount(&s.server)
         .await;
-    let out = s
-        .gl
-        .generate_synthetic_image(PNG, "blur")
-        .lens_config(json!({"strength": 2}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(synthetic_image_bytes(&out).unwrap().as_ref(), b"\x89PNG\r\n\x1a\n");
+    let out =
+        s.gl.generate_synthetic_image(PNG, "blur")
+            .lens_config(json!({"strength": 2}))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        synthetic_image_bytes(&out).unwrap().as_ref(),
+        b"\x89PNG\r\n\x1a\n"
+    );
     let reqs = requests(&s.server).await;
     assert_request(
         &reqs[0],
         "POST",
         "/device-api/v1/synthetic-images",
-        &[("lens_type", "blur"), ("lens_config", "eyJzdHJlbmd0aCI6IDJ9")],
+        &[
+            ("lens_type", "blur"),
+            ("lens_config", "eyJzdHJlbmd0aCI6IDJ9"),
+        ],
     );
     assert_eq!(header(&reqs[0], "content-type"), Some("image/png"));
     assert_eq!(reqs[0].body, PNG);

@@ -6,13 +6,22 @@ use std::time::Duration;
 
 use common::*;
 use groundlight::{Error, Groundlight, Image};
-use serde_json::Value;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
 
-async fn submit(gl: &Groundlight, server: &wiremock::MockServer, image: Image) -> wiremock::Request {
+async fn submit(
+    gl: &Groundlight,
+    server: &wiremock::MockServer,
+    image: Image,
+) -> wiremock::Request {
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(iq_json("iq_1", "det_1", "ALGORITHM", 0.9, "YES")))
+        .respond_with(ResponseTemplate::new(201).set_body_json(iq_json(
+            "iq_1",
+            "det_1",
+            "ALGORITHM",
+            0.9,
+            "YES",
+        )))
         .mount(server)
         .await;
     gl.submit_image_query("det_1", image)
@@ -23,27 +32,28 @@ async fn submit(gl: &Groundlight, server: &wiremock::MockServer, image: Image) -
     requests(server).await.pop().unwrap()
 }
 
-/// A large JPEG: 1 MB of non-image padding after the header is enough when nothing decodes it.
-fn padded_jpeg(len: usize) -> Vec<u8> {
-    let mut v = JPEG.to_vec();
-    v.resize(len, 0);
-    v
-}
-
 #[tokio::test]
 async fn unconvertible_types_are_refused_locally() {
     let s = setup().await;
     let tiff: &'static [u8] = b"II*\x00\x08\x00\x00\x00";
-    let err = s
-        .gl
-        .submit_image_query("det_1", tiff)
-        .wait(Duration::ZERO)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput(_) | Error::Media(_)), "{err:?}");
-    let video = groundlight::MediaSource::from_bytes_with_mime(vec![0u8; 8], "video/mp4".parse().unwrap());
-    let err = s.gl.submit_image_query("det_1", video).wait(Duration::ZERO).send().await.unwrap_err();
+    let err =
+        s.gl.submit_image_query("det_1", tiff)
+            .wait(Duration::ZERO)
+            .send()
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(_) | Error::Media(_)),
+        "{err:?}"
+    );
+    let video =
+        groundlight::MediaSource::from_bytes_with_mime(vec![0u8; 8], "video/mp4".parse().unwrap());
+    let err =
+        s.gl.submit_image_query("det_1", video)
+            .wait(Duration::ZERO)
+            .send()
+            .await
+            .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert!(requests(&s.server).await.is_empty());
 }
@@ -51,6 +61,13 @@ async fn unconvertible_types_are_refused_locally() {
 #[cfg(not(feature = "image"))]
 mod without_image_feature {
     use super::*;
+
+    /// A large "JPEG": padding after the header is enough when nothing decodes it.
+    fn padded_jpeg(len: usize) -> Vec<u8> {
+        let mut v = JPEG.to_vec();
+        v.resize(len, 0);
+        v
+    }
 
     #[tokio::test]
     async fn png_is_sent_as_png_with_its_true_type() {
@@ -106,7 +123,10 @@ mod with_image_feature {
     #[tokio::test]
     async fn png_is_converted_to_jpeg() {
         let s = setup().await;
-        let png = encode(&DynamicImage::ImageRgb8(noise(40, 30)), groundlight::image::ImageFormat::Png);
+        let png = encode(
+            &DynamicImage::ImageRgb8(noise(40, 30)),
+            groundlight::image::ImageFormat::Png,
+        );
         let req = submit(&s.gl, &s.server, Image::from(png)).await;
         assert_eq!(header(&req, "content-type"), Some("image/jpeg"));
         let sent = decode(&req.body);
@@ -116,7 +136,7 @@ mod with_image_feature {
     #[tokio::test]
     async fn oversized_jpeg_is_shrunk_to_1024_unless_disabled() {
         let s = setup().await;
-        let img = DynamicImage::ImageRgb8(noise(1600, 1200));
+        let img = DynamicImage::ImageRgb8(noise(1280, 960));
         let big = encode(&img, groundlight::image::ImageFormat::Jpeg);
         assert!(big.len() > 256_000, "{}", big.len());
         let req = submit(&s.gl, &s.server, Image::from(big.clone())).await;
@@ -149,7 +169,10 @@ mod with_image_feature {
     #[tokio::test]
     async fn small_jpeg_is_sent_byte_for_byte() {
         let s = setup().await;
-        let small = encode(&DynamicImage::ImageRgb8(noise(64, 48)), groundlight::image::ImageFormat::Jpeg);
+        let small = encode(
+            &DynamicImage::ImageRgb8(noise(64, 48)),
+            groundlight::image::ImageFormat::Jpeg,
+        );
         let req = submit(&s.gl, &s.server, Image::from(small.clone())).await;
         assert_eq!(req.body, small);
     }
@@ -158,15 +181,24 @@ mod with_image_feature {
     async fn pixels_are_encoded_bgr_swapped() {
         let s = setup().await;
         // A 16x16 pure-blue frame in BGR order.
-        let bgr: Vec<u8> = std::iter::repeat_n([255u8, 0, 0], 16 * 16).flatten().collect();
-        let req = submit(&s.gl, &s.server, Image::from_pixels(16, 16, PixelLayout::Bgr8, &bgr)).await;
+        let bgr: Vec<u8> = std::iter::repeat_n([255u8, 0, 0], 16 * 16)
+            .flatten()
+            .collect();
+        let req = submit(
+            &s.gl,
+            &s.server,
+            Image::from_pixels(16, 16, PixelLayout::Bgr8, &bgr),
+        )
+        .await;
         assert_eq!(header(&req, "content-type"), Some("image/jpeg"));
         let px = decode(&req.body).to_rgb8().get_pixel(8, 8).0;
         assert!(px[2] > 200 && px[0] < 60, "blue stays blue: {px:?}");
         // A wrong-size buffer is refused before sending.
-        let err = s
-            .gl
-            .submit_image_query("det_1", Image::from_pixels(16, 16, PixelLayout::Rgb8, &[0; 5]))
+        let err =
+            s.gl.submit_image_query(
+                "det_1",
+                Image::from_pixels(16, 16, PixelLayout::Rgb8, &[0; 5]),
+            )
             .wait(Duration::ZERO)
             .send()
             .await
@@ -177,6 +209,3 @@ mod with_image_feature {
         assert_eq!(decode(&req.body).width(), 8);
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: Value) {}

@@ -25,11 +25,18 @@ async fn mount_labels(server: &wiremock::MockServer) {
 async fn binary_count_class_and_text_labels() {
     let s = setup().await;
     mount_labels(&s.server).await;
-    let value = s.gl.add_label("iq_abc123", Label::Yes).send().await.unwrap();
+    let value =
+        s.gl.add_label("iq_abc123", Label::Yes)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(value.source, SourceEnum::Cust);
     s.gl.add_label("iq_abc123", 3u32).send().await.unwrap();
     s.gl.add_label("chk_abc123", "Red").send().await.unwrap();
-    s.gl.add_label("iq_abc123", "2026-01-01".to_owned()).send().await.unwrap();
+    s.gl.add_label("iq_abc123", "2026-01-01".to_owned())
+        .send()
+        .await
+        .unwrap();
     let reqs = requests(&s.server).await;
     let expected = [
         json!({"label": "YES", "image_query_id": "iq_abc123", "rois": null}),
@@ -50,7 +57,11 @@ async fn labels_with_rois_send_geometry_centre_and_score() {
     mount_labels(&s.server).await;
     let roi = Groundlight::create_roi("person", (0.1, 0.2), (0.3, 0.4));
     assert_eq!(roi, create_roi("person", (0.1, 0.2), (0.3, 0.4)));
-    s.gl.add_label("iq_abc123", "BOUNDING_BOX").rois([roi]).send().await.unwrap();
+    s.gl.add_label("iq_abc123", "BOUNDING_BOX")
+        .rois([roi])
+        .send()
+        .await
+        .unwrap();
     let reqs = requests(&s.server).await;
     assert_eq!(
         body_json(&reqs[0]),

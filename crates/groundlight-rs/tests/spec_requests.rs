@@ -51,18 +51,6 @@ const ALLOWED: &[(&str, &str, &str)] = &[
          SDK (groundlight.md §2); the server accepts it, the spec does not declare it",
     ),
     (
-        "POST /v1/notes",
-        "body.is_pinned: expected a boolean (true or false), got \"True\"",
-        "KNOWN CRATE DEVIATION: create_note sends Python's str(True)/str(False) like SDK 1.3.1; \
-         the spec's boolean form value is `true`/`false` (Django accepts both). Remove this entry \
-         when the crate sends lowercase",
-    ),
-    (
-        "POST /v1/notes",
-        "body.is_pinned: expected a boolean (true or false), got \"False\"",
-        "as above, for an unpinned note",
-    ),
-    (
         "POST /device-api/inspections",
         "no path template in the spec matches /inspections",
         "inspections are not in public-api.yaml (removed from the SDK in 0.28, still served); \

@@ -274,7 +274,9 @@ impl FakeGroundlight {
     pub fn add_detector(&self, name: &str, query: &str) -> String {
         let mut state = lock(&self.state);
         let id = state.next_id("det");
-        state.detectors.push(new_detector(id.clone(), name, query, &Map::new()));
+        state
+            .detectors
+            .push(new_detector(id.clone(), name, query, &Map::new()));
         id
     }
 
@@ -321,7 +323,10 @@ fn new_detector(id: String, name: &str, query: &str, body: &Map<String, Value>) 
             .and_then(Value::as_str)
             .unwrap_or("BINARY")
             .to_owned(),
-        mode_configuration: body.get("mode_configuration").cloned().unwrap_or(Value::Null),
+        mode_configuration: body
+            .get("mode_configuration")
+            .cloned()
+            .unwrap_or(Value::Null),
         status: "ON".to_owned(),
         escalation_type: "STANDARD".to_owned(),
     }
@@ -658,7 +663,9 @@ fn v1_route(
                 }
                 "DELETE" => {
                     let removed = state.detectors.remove(index);
-                    state.image_queries.retain(|iq| iq.detector_id != removed.id);
+                    state
+                        .image_queries
+                        .retain(|iq| iq.detector_id != removed.id);
                     ResponseTemplate::new(204)
                 }
                 _ => detail(405, "Method not allowed (fake)."),
@@ -668,7 +675,11 @@ fn v1_route(
             json_response(200, &json!({"evaluation_results": null}))
         }
         ("GET", ["detectors", id, "metrics"]) if state.detectors.iter().any(|d| d.id == *id) => {
-            let total = state.image_queries.iter().filter(|iq| iq.detector_id == *id).count();
+            let total = state
+                .image_queries
+                .iter()
+                .filter(|iq| iq.detector_id == *id)
+                .count();
             json_response(200, &json!({"summary": {"total_iqs": total}}))
         }
         ("DELETE", ["detector-reset", id]) => {
@@ -687,8 +698,10 @@ fn v1_route(
                 .filter(|iq| detector_id.is_none_or(|d| iq.detector_id == d))
                 .map(|iq| iq_json(state, iq))
                 .collect();
-            let extra: Vec<(&str, &str)> =
-                detector_id.map(|d| ("detector_id", d)).into_iter().collect();
+            let extra: Vec<(&str, &str)> = detector_id
+                .map(|d| ("detector_id", d))
+                .into_iter()
+                .collect();
             match page_of(base, "image-queries", query, all, &extra) {
                 Ok(page) => json_response(200, &page),
                 Err((status, message)) => detail(status, &message),
@@ -750,10 +763,13 @@ fn v1_route(
             };
             let text = String::from_utf8_lossy(&request.body);
             let content = multipart_text(&text, "content").unwrap_or_default();
-            let pinned = multipart_text(&text, "is_pinned").as_deref() == Some("True");
-            state.notes.entry(det.to_owned()).or_default().push(
-                json!({"detector_id": det, "content": content, "is_pinned": pinned}),
-            );
+            let pinned =
+                multipart_text(&text, "is_pinned").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            state
+                .notes
+                .entry(det.to_owned())
+                .or_default()
+                .push(json!({"detector_id": det, "content": content, "is_pinned": pinned}));
             ResponseTemplate::new(204)
         }
         _ => detail(404, "Not found (fake route)."),
@@ -784,7 +800,10 @@ fn submit(state: &mut State, query: &Query, request: &Request) -> ResponseTempla
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if !content_type.starts_with("image/") || request.body.is_empty() {
-        return detail(400, "The body must be an image with an image/* Content-Type.");
+        return detail(
+            400,
+            "The body must be an image with an image/* Content-Type.",
+        );
     }
     let patience_time = query_value(query, "patience_time")
         .and_then(|v| v.parse().ok())
@@ -795,7 +814,8 @@ fn submit(state: &mut State, query: &Query, request: &Request) -> ResponseTempla
     let metadata = query_value(query, "metadata")
         .and_then(decode_b64_json)
         .unwrap_or(Value::Null);
-    let want_async = query_value(query, "want_async").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let want_async =
+        query_value(query, "want_async").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let id = match query_value(query, "image_query_id") {
         Some(id) => {
             if state.image_queries.iter().any(|iq| iq.id == id) {

@@ -18,8 +18,7 @@ pub const TOKEN: &str = "api_2probeTOKEN0123456789abcdefghijklmnop";
 
 /// A tiny JPEG header: enough for MIME sniffing (the mocks do not decode images).
 pub const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0xFF,
-    0xD9,
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0xFF, 0xD9,
 ];
 
 /// A PNG signature and IHDR start.
@@ -127,7 +126,9 @@ pub fn body_json(req: &Request) -> Value {
 pub fn assert_sdk_headers(req: &Request) {
     assert_eq!(header(req, "x-api-token"), Some(TOKEN), "x-api-token");
     let id = header(req, "x-request-id").expect("X-Request-Id");
-    let hex = id.strip_prefix("req_uu").expect("X-Request-Id starts with req_uu");
+    let hex = id
+        .strip_prefix("req_uu")
+        .expect("X-Request-Id starts with req_uu");
     assert_eq!(hex.len(), 32, "{id}");
     assert!(hex.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
     let ua = header(req, "user-agent").expect("User-Agent");

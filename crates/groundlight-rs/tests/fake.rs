@@ -1,0 +1,251 @@
+//! Flows against the in-process fake (`groundlight::testing`, feature `testing`).
+#![cfg(feature = "testing")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::JPEG;
+use futures_util::TryStreamExt;
+use groundlight::models::{Label, Source};
+use groundlight::testing::{ConfidencePlan, FakeGroundlight};
+use groundlight::{Error, Groundlight, ManualClock};
+
+fn with_clock(fake: &FakeGroundlight) -> (Groundlight, ManualClock) {
+    let clock = ManualClock::new();
+    let gl = fake
+        .client_builder()
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    (gl, clock)
+}
+
+#[tokio::test]
+async fn quickstart_flow() {
+    let fake = FakeGroundlight::start().await;
+    let (gl, clock) = with_clock(&fake);
+    assert_eq!(gl.whoami().await.unwrap(), "fake@example.com");
+    let det = gl
+        .get_or_create_detector("door", "Is the door open?")
+        .send()
+        .await
+        .unwrap();
+    let again = gl
+        .get_or_create_detector("door", "Is the door open?")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(det.id, again.id, "the second call finds the first detector");
+    let iq = gl
+        .submit_image_query(&det, JPEG)
+        .wait(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    assert!(iq.is_confident(0.9), "{iq:?}");
+    assert_eq!(iq.binary_label(), Some(&Label::Yes));
+    assert_eq!(iq.source(), Some(Source::Algorithm));
+    // 0.5 → 0.65 → 0.8 → 0.95: three polls.
+    assert_eq!(clock.sleeps().len(), 3);
+    assert_eq!(fake.image_of(&iq.id).unwrap(), JPEG);
+    assert_eq!(gl.get_image(&iq).await.unwrap().as_ref(), JPEG);
+    let requests = fake.received_requests().await;
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.headers.get("x-api-token").is_some())
+    );
+}
+
+#[tokio::test]
+async fn wrong_token_is_rejected() {
+    let fake = FakeGroundlight::start().await;
+    let gl = Groundlight::builder()
+        .endpoint(fake.endpoint())
+        .api_token("api_wrong")
+        .build()
+        .unwrap();
+    let err = gl.whoami().await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::UNAUTHORIZED));
+}
+
+#[tokio::test]
+async fn injected_failures() {
+    let fake = FakeGroundlight::start().await;
+    let (gl, clock) = with_clock(&fake);
+    let id = fake.add_detector("d", "q?");
+    fake.fail_next(2, 503);
+    assert_eq!(gl.get_detector(&id).await.unwrap().id, id);
+    assert_eq!(clock.sleeps().len(), 2);
+    fake.fail_next(4, 500);
+    let err = gl.get_detector(&id).await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
+    fake.rate_limit_next(1, 3);
+    gl.get_detector(&id).await.unwrap();
+    assert_eq!(clock.sleeps().last(), Some(&Duration::from_secs(3)));
+    fake.fail_next(1, 404);
+    assert!(gl.get_detector(&id).await.unwrap_err().is_not_found());
+    assert!(
+        gl.get_detector("det_unknown")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
+
+#[tokio::test]
+async fn lists_page_and_stream() {
+    let fake = FakeGroundlight::start().await;
+    let gl = fake.client();
+    for i in 0..25 {
+        fake.add_detector(&format!("det {i}"), "q?");
+    }
+    let page = gl.list_detectors().page(3).send().await.unwrap();
+    assert_eq!(page.count, 25);
+    assert_eq!(page.results.len(), 5);
+    assert!(!page.has_next());
+    let before = fake.received_requests().await.len();
+    let all: Vec<_> = gl.list_detectors().stream().try_collect().await.unwrap();
+    assert_eq!(all.len(), 25);
+    assert_eq!(fake.received_requests().await.len() - before, 3);
+    let det = &all[0];
+    for _ in 0..3 {
+        gl.ask_async(det, JPEG).send().await.unwrap();
+    }
+    let iqs: Vec<_> = gl
+        .list_image_queries()
+        .detector_id(det)
+        .page_size(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(iqs.len(), 3);
+    assert_eq!(fake.image_query_count(), 3);
+}
+
+#[tokio::test]
+async fn async_submit_label_and_timeouts() {
+    let fake = FakeGroundlight::start().await;
+    let (gl, clock) = with_clock(&fake);
+    let det = gl
+        .create_detector("d", "Is it?")
+        .confidence_threshold(0.75)
+        .send()
+        .await
+        .unwrap();
+    let iq = gl.ask_async(&det, JPEG).send().await.unwrap();
+    assert!(iq.result.is_none());
+    let iq = gl.wait_for_confident_result(&iq).send().await.unwrap();
+    assert!(iq.is_confident(0.75), "threshold taken from the detector");
+
+    fake.set_confidence_plan(ConfidencePlan {
+        initial: 0.5,
+        step: 0.0,
+        max: 0.5,
+        processing_until: 0.0,
+    });
+    fake.set_binary_answer("NO");
+    let err = gl
+        .submit_image_query(&det, JPEG)
+        .wait(Duration::from_secs(5))
+        .error_on_timeout()
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Timeout { image_query, .. } = err else {
+        panic!()
+    };
+    assert_eq!(image_query.binary_label(), Some(&Label::No));
+    assert!(clock.elapsed() >= Duration::from_secs(5));
+
+    gl.add_label(&*image_query, Label::Yes)
+        .send()
+        .await
+        .unwrap();
+    let labelled = gl.get_image_query(&image_query.id).await.unwrap();
+    assert_eq!(labelled.binary_label(), Some(&Label::Yes));
+    assert_eq!(labelled.confidence(), Some(1.0));
+}
+
+#[tokio::test]
+async fn mode_detectors_answer_in_kind() {
+    let fake = FakeGroundlight::start().await;
+    let gl = fake.client();
+    let count = gl
+        .create_counting_detector("cars", "How many cars?", "car")
+        .max_count(10)
+        .send()
+        .await
+        .unwrap();
+    let iq = gl.ask_ml(&count, JPEG).send().await.unwrap();
+    assert_eq!(iq.count(), Some(1));
+    let colors = gl
+        .create_multiclass_detector("colors", "What color?", ["Red", "Green"])
+        .send()
+        .await
+        .unwrap();
+    let iq = gl.ask_ml(&colors, JPEG).send().await.unwrap();
+    assert_eq!(iq.label(), Some("Red"));
+    let err = gl.create_detector("cars", "dup?").send().await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
+}
+
+#[tokio::test]
+async fn detector_management_inspections_notes_groups() {
+    let fake = FakeGroundlight::start().await;
+    let gl = fake.client();
+    let det = gl.create_detector("d", "Is it?").send().await.unwrap();
+    let det = gl
+        .update_detector_confidence_threshold(&det, 0.7)
+        .await
+        .unwrap();
+    assert_eq!(det.confidence_threshold, Some(0.7));
+    let det = gl.update_detector_name(&det, "renamed").await.unwrap();
+    assert_eq!(gl.get_detector_by_name("renamed").await.unwrap().id, det.id);
+    gl.update_detector_status(&det, false).await.unwrap();
+
+    gl.create_note(&det, "first note")
+        .is_pinned(true)
+        .send()
+        .await
+        .unwrap();
+    let notes = gl.get_notes(&det).await.unwrap();
+    assert_eq!(notes.customer[0].content.as_deref(), Some("first note"));
+    assert_eq!(notes.customer[0].is_pinned, Some(true));
+
+    gl.create_detector_group("g1").await.unwrap();
+    assert_eq!(gl.list_detector_groups().await.unwrap()[0].name, "g1");
+
+    let inspection = gl.start_inspection().await.unwrap();
+    gl.submit_image_query(&det, JPEG)
+        .wait(Duration::ZERO)
+        .inspection_id(&inspection)
+        .send()
+        .await
+        .unwrap();
+    gl.update_inspection_metadata(&inspection, "serial", "SN-1")
+        .await
+        .unwrap();
+    gl.update_inspection_metadata(&inspection, "line", "B")
+        .await
+        .unwrap();
+    let state = gl.get_inspection(&inspection).await.unwrap();
+    assert_eq!(state.user_provided_id_key.as_deref(), Some("serial"));
+    assert_eq!(state.user_metadata.unwrap().len(), 2);
+    assert_eq!(gl.stop_inspection(&inspection).await.unwrap(), "PASS");
+    assert_eq!(gl.stop_inspection(&inspection).await.unwrap(), "COMPLETE");
+    assert!(matches!(
+        gl.update_inspection_metadata(&inspection, "k", "v").await,
+        Err(Error::InspectionClosed(_))
+    ));
+
+    gl.reset_detector(&det).await.unwrap();
+    assert_eq!(fake.image_query_count(), 0);
+    gl.delete_detector(&det).await.unwrap();
+    assert!(gl.delete_detector(&det).await.unwrap_err().is_not_found());
+    let usage = gl.get_month_to_date_usage().await.unwrap();
+    assert_eq!(usage.active_detectors, 0);
+}
