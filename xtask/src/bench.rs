@@ -1,9 +1,14 @@
 //! `cargo xtask bench [name...]`: benchmarks, registered in [`BENCHES`].
 //!
-//! Without a name, lists the benches. For each name: `cargo bench -p <crate> --bench <name>`,
-//! then, if the crate has a `benches/<name>.py` companion (the official Python SDK or a baseline
-//! doing the same work), runs it with a virtualenv in `target/bench-venv` that has the crate's
+//! Without a name, lists the benches. For each name: `cargo bench -p <crate> --bench <name>`
+//! (with `--features` for the target's `required-features`), then, if the crate has a
+//! `benches/<name>.py` companion (the official Python SDK or a baseline doing the same work, run
+//! standalone), runs it with a virtualenv in `target/bench-venv` that has the crate's
 //! `benches/requirements.txt` installed.
+//!
+//! A Python side that needs the Rust bench's state (its local server, its generated data) is run
+//! by the bench itself instead and must not be called `<name>.py`: the current benches use
+//! `benches/<name>_python.py` and set up the same `target/bench-venv` themselves.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,44 +25,81 @@ struct Bench {
     about: &'static str,
 }
 
+/// Peak-memory runs: a release example run under `/usr/bin/time -v`, reporting its maximum
+/// resident set size (a goal measured in a bench run, never in a unit test).
+#[derive(Debug)]
+struct MemoryRun {
+    name: &'static str,
+    krate: &'static str,
+    example: &'static str,
+    features: &'static str,
+    args: &'static [&'static str],
+    about: &'static str,
+}
+
+const MEMORY_RUNS: &[MemoryRun] = &[MemoryRun {
+    name: "upload-rss",
+    krate: "dragoneye-rs",
+    example: "upload_rss",
+    features: "testing",
+    args: &["1024"],
+    about: "peak RSS of predict_video on a sparse 1 GiB file (goal: < 64 MiB)",
+}];
+
 /// Every bench `cargo xtask bench` knows about. Add an entry next to each new `[[bench]]` target.
-const BENCHES: &[Bench] = &[];
+const BENCHES: &[Bench] = &[
+    Bench {
+        name: "roundtrip",
+        krate: "groundlight-rs",
+        about: "submit-then-get round trips vs bare reqwest and the official Python SDK (1 and 32 callers)",
+    },
+    Bench {
+        name: "decode",
+        krate: "dragoneye-rs",
+        about: "decoding a large video result vs the official Python deserializer",
+    },
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if args.is_empty() {
         list();
         return Ok(());
     }
-    let benches = args
-        .iter()
+    let ws = util::metadata()?;
+    let mut names = Vec::new();
+    for name in args {
+        match MEMORY_RUNS.iter().find(|m| m.name == name) {
+            Some(run) => peak_rss(&ws.target_dir, run)?,
+            None => names.push(name),
+        }
+    }
+    let benches = names
+        .into_iter()
         .map(|name| {
             BENCHES.iter().find(|b| b.name == name).ok_or_else(|| {
                 format!("unknown bench `{name}`; `cargo xtask bench` lists the benches")
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let ws = util::metadata()?;
     for bench in benches {
         let package = ws
             .member(bench.krate)
             .ok_or_else(|| format!("bench `{}`: no crate `{}`", bench.name, bench.krate))?;
-        if !package.has_target("bench", bench.name) {
-            return Err(format!(
+        let target = package.target("bench", bench.name).ok_or_else(|| {
+            format!(
                 "bench `{}`: {} has no `[[bench]]` target named `{}`",
                 bench.name, bench.krate, bench.name
-            ));
-        }
+            )
+        })?;
         println!(
             "\n==> bench {} ({}): {}",
             bench.name, bench.krate, bench.about
         );
-        util::run(&mut util::cargo([
-            "bench",
-            "-p",
-            bench.krate,
-            "--bench",
-            bench.name,
-        ]))?;
+        let mut command = util::cargo(["bench", "-p", bench.krate, "--bench", bench.name]);
+        if !target.required_features.is_empty() {
+            command.args(["--features", &target.required_features.join(",")]);
+        }
+        util::run(&mut command)?;
         let script = package
             .dir
             .join("benches")
@@ -74,14 +116,53 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn list() {
-    if BENCHES.is_empty() {
-        println!("no benches registered yet (add them to BENCHES in xtask/src/bench.rs)");
-        return;
-    }
     println!("benches (run with `cargo xtask bench <name>...`):");
     for bench in BENCHES {
         println!("  {:<24} {:<20} {}", bench.name, bench.krate, bench.about);
     }
+    for run in MEMORY_RUNS {
+        println!("  {:<24} {:<20} {}", run.name, run.krate, run.about);
+    }
+}
+
+/// Builds the example in release mode and runs it under `/usr/bin/time -v`.
+fn peak_rss(target_dir: &Path, run: &MemoryRun) -> Result<(), String> {
+    println!("\n==> {} ({}): {}", run.name, run.krate, run.about);
+    util::run(&mut util::cargo([
+        "build",
+        "--release",
+        "-p",
+        run.krate,
+        "--example",
+        run.example,
+        "--features",
+        run.features,
+    ]))?;
+    let binary = target_dir
+        .join("release")
+        .join("examples")
+        .join(run.example);
+    let output = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(&binary)
+        .args(run.args)
+        .output()
+        .map_err(|e| format!("could not run /usr/bin/time (install GNU time): {e}"))?;
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    let report = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("{} failed:\n{report}", binary.display()));
+    }
+    let kib = report
+        .lines()
+        .find_map(|line| {
+            line.trim()
+                .strip_prefix("Maximum resident set size (kbytes):")
+        })
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| format!("no maximum RSS in /usr/bin/time output:\n{report}"))?;
+    println!("peak RSS: {kib} KiB ({} MiB)", kib / 1024);
+    Ok(())
 }
 
 /// Creates `<target>/bench-venv` if needed, installs the crate's `benches/requirements.txt` into
@@ -119,13 +200,15 @@ mod tests {
 
     #[test]
     fn bench_names_are_unique() {
-        for (index, bench) in BENCHES.iter().enumerate() {
+        let names: Vec<&str> = BENCHES
+            .iter()
+            .map(|b| b.name)
+            .chain(MEMORY_RUNS.iter().map(|m| m.name))
+            .collect();
+        for (index, name) in names.iter().enumerate() {
             assert!(
-                BENCHES[index + 1..]
-                    .iter()
-                    .all(|other| other.name != bench.name),
-                "bench `{}` is registered twice",
-                bench.name
+                !names[index + 1..].contains(name),
+                "bench `{name}` is registered twice"
             );
         }
     }

@@ -1,8 +1,9 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
 //!
-//! clippy, the tests and the doctests all use the same selection (`--workspace --all-features`)
-//! so they share build-script, proc-macro and dependency artifacts as far as cargo allows; on a
-//! 2-core runner that is most of the time.
+//! clippy, the tests and the doctests all use the same selection (`--workspace --all-features`),
+//! so the features resolve identically: the build scripts and proc-macros compiled for clippy are
+//! reused by the test build, and the doctests reuse the test build's dependencies. (The package
+//! check's verification builds each crate alone with default features, so it shares less.)
 
 use std::time::{Duration, Instant};
 

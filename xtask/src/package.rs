@@ -257,6 +257,7 @@ fn topo_sort<'a>(graph: &[(&'a str, Vec<&'a str>)]) -> Result<Vec<&'a str>, Stri
 
 /// `cargo package --workspace`, leaving out the `publish = false` members (xtask).
 fn package_workspace(ws: &Workspace, allow_dirty: bool) -> Result<(), String> {
+    clear_stale_packages(ws)?;
     let mut command: Command = util::cargo(["package", "--workspace"]);
     for package in ws.members.iter().filter(|p| !p.publishable) {
         command.args(["--exclude", &package.name]);
@@ -268,6 +269,44 @@ fn package_workspace(ws: &Workspace, allow_dirty: bool) -> Result<(), String> {
         command.arg("--no-verify");
     }
     util::run(&mut command)
+}
+
+/// Removes what earlier `cargo package --workspace` runs left behind that cargo (1.95) would reuse.
+///
+/// The dependents are verified against `vision-sdk-common` from the temporary registry
+/// `target/package/tmp-registry`, which cargo unpacks into `$CARGO_HOME/registry/src/-<hash>/`
+/// (`-`: a `file://` registry has no host) and never refreshes while `.cargo-ok` is there, as
+/// the version number did not change. A second run then verifies against the sources of the first
+/// (seen here: "could not find `mime` in `vision_sdk_common`" for code that builds in the
+/// workspace; 0xMiden/miden-vm#2530 hit the same). So: drop our crates' unpacked copies from those
+/// local-registry directories (never from crates.io's), and the temporary registry itself.
+fn clear_stale_packages(ws: &Workspace) -> Result<(), String> {
+    let mut stale = vec![ws.target_dir.join("package").join("tmp-registry")];
+    if let Some(cargo_home) = cargo_home() {
+        let sources = cargo_home.join("registry").join("src");
+        if let Ok(entries) = std::fs::read_dir(&sources) {
+            for entry in entries.flatten() {
+                if !entry.file_name().to_string_lossy().starts_with('-') {
+                    continue;
+                }
+                for package in ws.members.iter().filter(|p| p.publishable) {
+                    let dir = format!("{}-{}", package.name, package.version);
+                    stale.push(entry.path().join(dir));
+                }
+            }
+        }
+    }
+    for dir in stale.iter().filter(|dir| dir.exists()) {
+        std::fs::remove_dir_all(dir)
+            .map_err(|err| format!("could not remove the stale {}: {err}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn cargo_home() -> Option<std::path::PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(Into::into)
+        .or_else(|| std::env::home_dir().map(|home| home.join(".cargo")))
 }
 
 /// Whether `name@version` is on crates.io. `Err` when crates.io could not be asked.

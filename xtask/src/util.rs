@@ -128,10 +128,14 @@ pub(crate) struct Package {
 }
 
 impl Package {
-    pub(crate) fn has_target(&self, kind: &str, name: &str) -> bool {
+    pub(crate) fn target(&self, kind: &str, name: &str) -> Option<&Target> {
         self.targets
             .iter()
-            .any(|target| target.name == name && target.kinds.iter().any(|k| k == kind))
+            .find(|target| target.name == name && target.kinds.iter().any(|k| k == kind))
+    }
+
+    pub(crate) fn has_target(&self, kind: &str, name: &str) -> bool {
+        self.target(kind, name).is_some()
     }
 }
 
@@ -157,6 +161,8 @@ pub(crate) struct Dependency {
 pub(crate) struct Target {
     pub(crate) name: String,
     pub(crate) kinds: Vec<String>,
+    /// `required-features`: cargo skips (or, when named, refuses) the target without them.
+    pub(crate) required_features: Vec<String>,
 }
 
 /// Runs `cargo metadata --format-version 1 --no-deps` and keeps what xtask needs.
@@ -212,6 +218,17 @@ fn string(value: &Value, key: &str) -> Option<String> {
     value[key].as_str().map(str::to_owned)
 }
 
+/// A JSON array of strings (missing or `null`: empty).
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| item.as_str().map(str::to_owned))
+        .collect()
+}
+
 fn parse_package(package: &Value) -> Result<Package, String> {
     let name = string(package, "name").ok_or("cargo metadata: package without a name")?;
     let version = string(package, "version")
@@ -260,13 +277,8 @@ fn parse_package(package: &Value) -> Result<Package, String> {
         .iter()
         .map(|target| Target {
             name: string(target, "name").unwrap_or_default(),
-            kinds: target["kind"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|kind| kind.as_str().map(str::to_owned))
-                .collect(),
+            kinds: strings(&target["kind"]),
+            required_features: strings(&target["required-features"]),
         })
         .collect();
     Ok(Package {
@@ -307,7 +319,8 @@ mod tests {
                {"name": "serde", "req": "^1", "kind": null}
              ],
              "targets": [{"name": "a", "kind": ["lib"]},
-                         {"name": "quickstart", "kind": ["example"]}]}
+                         {"name": "quickstart", "kind": ["example"],
+                          "required-features": ["testing"]}]}
           ]
         }"#;
         let ws = parse_metadata(json).unwrap();
@@ -320,6 +333,11 @@ mod tests {
         assert_eq!(a.dir, Path::new("/ws/a"));
         assert!(a.has_target("example", "quickstart"));
         assert!(!a.has_target("bench", "quickstart"));
+        assert_eq!(
+            a.target("example", "quickstart").unwrap().required_features,
+            ["testing"]
+        );
+        assert!(a.target("lib", "a").unwrap().required_features.is_empty());
         assert_eq!(a.features, ["default", "testing"]);
         assert_eq!(a.dependencies.len(), 3);
         assert_eq!(a.dependencies[1].kind, DepKind::Dev);

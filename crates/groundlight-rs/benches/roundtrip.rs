@@ -419,11 +419,10 @@ struct Bare {
 impl Bare {
     fn new(endpoint: &str) -> Result<Self, String> {
         let client = reqwest::Client::builder()
+            // The SDK's User-Agent, byte for byte.
             .user_agent(format!(
-                "Groundlight-Rust-SDK/{}/{}-{}/rustc",
-                groundlight::VERSION,
-                std::env::consts::OS,
-                std::env::consts::ARCH
+                "groundlight-rs/{} (vision-sdk-rs; rust)",
+                groundlight::VERSION
             ))
             .build()
             .map_err(|e| format!("reqwest client: {e}"))?;

@@ -31,7 +31,10 @@ pub fn shared_path(relative: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else if std::env::var_os("CI").is_some() {
-        panic!("{} is missing; CI is set, so this is a failure", path.display());
+        panic!(
+            "{} is missing; CI is set, so this is a failure",
+            path.display()
+        );
     } else {
         None
     }

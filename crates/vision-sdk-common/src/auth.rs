@@ -139,7 +139,14 @@ fn sensitive_value(value: &str) -> Result<HeaderValue, InvalidCredential> {
 pub struct InvalidCredential;
 
 /// Parameter names whose values are always redacted from URLs, whatever the provider.
-const ALWAYS_REDACTED: &[&str] = &["api_key", "apikey", "api-key", "token", "access_token", "key"];
+const ALWAYS_REDACTED: &[&str] = &[
+    "api_key",
+    "apikey",
+    "api-key",
+    "token",
+    "access_token",
+    "key",
+];
 
 /// Renders a URL for errors and logs with the values of credential-bearing query parameters
 /// replaced by `[redacted]` (and any userinfo dropped).
@@ -204,7 +211,10 @@ mod tests {
 
     #[test]
     fn authorization_scheme_prefixes() {
-        let auth = Auth::new(AuthScheme::Authorization { prefix: "Key" }, Secret::new("pat"));
+        let auth = Auth::new(
+            AuthScheme::Authorization { prefix: "Key" },
+            Secret::new("pat"),
+        );
         let mut req = request("https://example.com/x");
         auth.apply(&mut req).unwrap();
         assert_eq!(req.headers()[AUTHORIZATION], "Key pat");

@@ -37,21 +37,18 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<Page<T>, E>>,
 {
-    stream::unfold(
-        (Some(first_page), fetch),
-        |(next, mut fetch)| async move {
-            let page_number = next?;
-            match fetch(page_number).await {
-                Ok(page) => {
-                    let next = (page.has_next && !page.items.is_empty())
-                        .then(|| page_number.checked_add(1))
-                        .flatten();
-                    Some((Ok(page), (next, fetch)))
-                }
-                Err(error) => Some((Err(error), (None, fetch))),
+    stream::unfold((Some(first_page), fetch), |(next, mut fetch)| async move {
+        let page_number = next?;
+        match fetch(page_number).await {
+            Ok(page) => {
+                let next = (page.has_next && !page.items.is_empty())
+                    .then(|| page_number.checked_add(1))
+                    .flatten();
+                Some((Ok(page), (next, fetch)))
             }
-        },
-    )
+            Err(error) => Some((Err(error), (None, fetch))),
+        }
+    })
 }
 
 /// Streams every item of every page (see [`pages`]).

@@ -44,8 +44,8 @@ impl PollSchedule {
 
     /// The delay before poll number `n + 1` (0-based `n`), before clamping to the deadline.
     pub fn delay(&self, n: u32) -> Duration {
-        let secs = self.initial.as_secs_f64()
-            * self.factor.powi(i32::try_from(n).unwrap_or(i32::MAX));
+        let secs =
+            self.initial.as_secs_f64() * self.factor.powi(i32::try_from(n).unwrap_or(i32::MAX));
         let delay = if secs.is_finite() && secs < 1e9 {
             Duration::from_secs_f64(secs)
         } else {
@@ -158,7 +158,10 @@ mod tests {
         assert_eq!(delays, vec![250_000, 325_000, 422_500, 549_250, 714_025]);
         let capped = s.clone().max_delay(Some(Duration::from_millis(300)));
         assert_eq!(capped.delay(4), Duration::from_millis(300));
-        assert_eq!(PollSchedule::new(Duration::from_secs(1), 0.5).delay(3), Duration::from_secs(1));
+        assert_eq!(
+            PollSchedule::new(Duration::from_secs(1), 0.5).delay(3),
+            Duration::from_secs(1)
+        );
     }
 
     #[tokio::test]
@@ -221,12 +224,9 @@ mod tests {
         let clock = crate::clock::TokioClock;
         let start = tokio::time::Instant::now();
         let schedule = PollSchedule::fixed(Duration::from_secs(5));
-        let fut = poll_until(
-            &clock,
-            &schedule,
-            Duration::from_secs(3600),
-            || async { Ok::<_, ()>(Probe::Pending(())) },
-        );
+        let fut = poll_until(&clock, &schedule, Duration::from_secs(3600), || async {
+            Ok::<_, ()>(Probe::Pending(()))
+        });
         // Dropping after a timeout leaves nothing running.
         let r = tokio::time::timeout(Duration::from_secs(12), fut).await;
         assert!(r.is_err());

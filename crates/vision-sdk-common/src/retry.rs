@@ -119,7 +119,9 @@ impl RetryPolicy {
 
     /// The upper bound of the wait before retry `retry` (0-based): `min(max, initial · mult^retry)`.
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
-        let exp = self.multiplier.powi(i32::try_from(retry).unwrap_or(i32::MAX));
+        let exp = self
+            .multiplier
+            .powi(i32::try_from(retry).unwrap_or(i32::MAX));
         let secs = self.initial_backoff.as_secs_f64() * exp;
         let max = self.max_backoff.as_secs_f64();
         if !secs.is_finite() || secs >= max {
@@ -236,8 +238,14 @@ mod tests {
                 min_seen = min_seen.min(d);
             }
             // Full jitter spreads over the whole range, not just near the ceiling.
-            assert!(min_seen < ceiling.mul_f64(0.1), "retry {retry}: min {min_seen:?}");
-            assert!(max_seen > ceiling.mul_f64(0.9), "retry {retry}: max {max_seen:?}");
+            assert!(
+                min_seen < ceiling.mul_f64(0.1),
+                "retry {retry}: min {min_seen:?}"
+            );
+            assert!(
+                max_seen > ceiling.mul_f64(0.9),
+                "retry {retry}: max {max_seen:?}"
+            );
         }
         assert_eq!(policy.backoff_ceiling(0), Duration::from_millis(200));
         assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(400));
@@ -323,12 +331,18 @@ mod tests {
             parse_retry_after(&headers, now),
             Some(Duration::from_secs(120))
         );
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:30 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:30 GMT".parse().unwrap(),
+        );
         assert_eq!(
             parse_retry_after(&headers, now),
             Some(Duration::from_secs(30))
         );
-        headers.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:00:00 GMT".parse().unwrap());
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:00:00 GMT".parse().unwrap(),
+        );
         assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, "0.5".parse().unwrap());
         assert_eq!(
