@@ -98,7 +98,10 @@ async fn run(
     // Accessing video results: tracked objects over time.
     println!(
         "video {}: {} tracked object(s) at {} fps over {} frame(s)",
-        video_result.original_file_name.as_deref().unwrap_or("(unnamed)"),
+        video_result
+            .original_file_name
+            .as_deref()
+            .unwrap_or("(unnamed)"),
         video_result.objects.len(),
         video_result.frames_per_second,
         video_result.frame_timestamps_microseconds.len()

@@ -177,7 +177,9 @@ pub(crate) struct Inner {
     pub(crate) executor: Executor,
     pub(crate) endpoint: Url,
     pub(crate) shrink_oversized_images: bool,
-    pub(crate) user_agent: HeaderValue,
+    /// The SDK's User-Agent, when the HTTP client does not already send it by default (a
+    /// caller-supplied client).
+    pub(crate) user_agent_per_request: Option<HeaderValue>,
 }
 
 impl fmt::Debug for Groundlight {
@@ -270,19 +272,23 @@ impl Groundlight {
 
     /// A request with the SDK's headers and this client's timeout.
     pub(crate) fn request(&self, method: Method, url: Url) -> RequestSpec {
-        RequestSpec::new(method, url)
+        let mut spec = RequestSpec::new(method, url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(HeaderName::from_static("x-request-id"), request_id())
-            .header(USER_AGENT, self.inner.user_agent.clone())
-            .header(
-                HeaderName::from_static("x-sdk-language"),
-                HeaderValue::from_static("rust"),
-            )
-            .header(
-                HeaderName::from_static("x-sdk-version"),
-                HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-            )
-            .timeout(Some(self.timeout))
+            .header(HeaderName::from_static("x-request-id"), request_id());
+        // The built-in HTTP client sends the SDK's User-Agent by default; a caller-supplied one
+        // gets it on every request.
+        if let Some(user_agent) = &self.inner.user_agent_per_request {
+            spec = spec.header(USER_AGENT, user_agent.clone());
+        }
+        spec.header(
+            HeaderName::from_static("x-sdk-language"),
+            HeaderValue::from_static("rust"),
+        )
+        .header(
+            HeaderName::from_static("x-sdk-version"),
+            HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+        )
+        .timeout(Some(self.timeout))
     }
 
     pub(crate) async fn execute(
@@ -341,8 +347,18 @@ pub(crate) fn request_id() -> HeaderValue {
     bits |= 0x4_u128 << 76; // version 4
     bits &= !(0x3_u128 << 62);
     bits |= 0x2_u128 << 62; // RFC 4122 variant
-    let value = format!("req_uu{bits:032x}");
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("req_uu"))
+    request_id_from_bits(bits)
+}
+
+/// `format!("req_uu{bits:032x}")`, written in place (one allocation, in `HeaderValue`).
+fn request_id_from_bits(bits: u128) -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut value = *b"req_uu00000000000000000000000000000000";
+    for (i, byte) in value[6..].iter_mut().enumerate() {
+        let nibble = (bits >> (124 - 4 * i)) & 0xF;
+        *byte = HEX[nibble as usize];
+    }
+    HeaderValue::from_bytes(&value).unwrap_or_else(|_| HeaderValue::from_static("req_uu"))
 }
 
 /// Appends `pairs` to `url`'s query, each value percent-encoded (spaces as `%20`, `=` as `%3D`).
@@ -566,6 +582,7 @@ impl GroundlightBuilder {
         let shrink = self.shrink_oversized_images.or(env_shrink).unwrap_or(true);
 
         let user_agent = vision_sdk_common::user_agent!();
+        let caller_supplied_client = self.http_client.is_some();
         let http = match self.http_client {
             Some(client) => {
                 if self.accept_invalid_certs == Some(true) {
@@ -610,7 +627,7 @@ impl GroundlightBuilder {
                 executor: executor.build(),
                 endpoint,
                 shrink_oversized_images: shrink,
-                user_agent,
+                user_agent_per_request: caller_supplied_client.then_some(user_agent),
             }),
             timeout: self.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         })
@@ -831,6 +848,18 @@ mod tests {
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
         assert_eq!(&hex[12..13], "4");
+        for bits in [
+            0,
+            1,
+            0xabc,
+            u128::MAX,
+            0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+        ] {
+            assert_eq!(
+                request_id_from_bits(bits).to_str().unwrap(),
+                format!("req_uu{bits:032x}")
+            );
+        }
     }
 
     #[test]

@@ -80,16 +80,40 @@ pub enum AuthScheme {
 }
 
 /// A credential plus the scheme that puts it on a request.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Auth {
     scheme: AuthScheme,
     secret: Secret,
+    /// The sensitive header value of a header scheme, built once (`Err` when the credential
+    /// cannot be sent in a header; reported by every [`Auth::apply`]).
+    header_value: Option<Result<HeaderValue, InvalidCredential>>,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("scheme", &self.scheme)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 impl Auth {
     /// Pairs a scheme with a credential.
     pub fn new(scheme: AuthScheme, secret: Secret) -> Self {
-        Self { scheme, secret }
+        let header_value = match &scheme {
+            AuthScheme::Header(_) => Some(sensitive_value(secret.expose_secret())),
+            AuthScheme::Authorization { prefix } => Some(sensitive_value(&format!(
+                "{prefix} {}",
+                secret.expose_secret()
+            ))),
+            AuthScheme::Query(_) => None,
+        };
+        Self {
+            scheme,
+            secret,
+            header_value,
+        }
     }
 
     /// The scheme in use.
@@ -109,21 +133,33 @@ impl Auth {
     pub fn apply(&self, request: &mut reqwest::Request) -> Result<(), InvalidCredential> {
         match &self.scheme {
             AuthScheme::Header(name) => {
-                let value = sensitive_value(self.secret.expose_secret())?;
+                let value = self.header_value()?;
                 request.headers_mut().insert(name.clone(), value);
             }
-            AuthScheme::Authorization { prefix } => {
-                let value = sensitive_value(&format!("{prefix} {}", self.secret.expose_secret()))?;
+            AuthScheme::Authorization { .. } => {
+                let value = self.header_value()?;
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
-            AuthScheme::Query(name) => {
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .append_pair(name, self.secret.expose_secret());
-            }
+            AuthScheme::Query(_) => self.apply_to_url(request.url_mut()),
         }
         Ok(())
+    }
+
+    /// The header value of a header scheme (a cheap clone of the one built by [`Auth::new`]).
+    fn header_value(&self) -> Result<HeaderValue, InvalidCredential> {
+        match &self.header_value {
+            Some(value) => value.clone(),
+            None => Err(InvalidCredential),
+        }
+    }
+
+    /// Adds a query-parameter credential to `url`, exactly as [`Auth::apply`] does to a
+    /// request's URL; other schemes leave it alone.
+    pub(crate) fn apply_to_url(&self, url: &mut reqwest::Url) {
+        if let AuthScheme::Query(name) = &self.scheme {
+            url.query_pairs_mut()
+                .append_pair(name, self.secret.expose_secret());
+        }
     }
 }
 

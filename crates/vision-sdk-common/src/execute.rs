@@ -214,44 +214,51 @@ impl RequestSpec {
         client: &reqwest::Client,
         auth: Option<&Auth>,
     ) -> Result<reqwest::Request, HttpError> {
-        let mut builder = client
-            .request(self.method.clone(), self.url.clone())
-            .headers(self.headers.clone());
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
-        builder = match &self.body {
-            RequestBody::Empty => builder,
-            RequestBody::Bytes { data, content_type } => builder
-                .header(CONTENT_TYPE, content_type.clone())
-                .body(data.clone()),
-            RequestBody::Media(source) => {
-                // The length is measured when the file is opened for this attempt.
-                let (body, len) = source.body_with_len().await?;
-                let mut b = builder.header(CONTENT_TYPE, source.mime().as_ref());
-                if let Some(len) = len {
-                    b = b.header(http::header::CONTENT_LENGTH, len);
+        let mut request = match &self.body {
+            RequestBody::Multipart(fields) => self.build_multipart(client, fields).await?,
+            body => {
+                // Equivalent to `client.request(..).headers(..).header(..).body(..).build()`, with
+                // the header map allocated once at its final size (reqwest and hyper add the
+                // default headers, `Host` and the credential to it later).
+                let mut headers = HeaderMap::with_capacity(self.headers.len() + EXTRA_HEADERS);
+                for (name, value) in &self.headers {
+                    headers.append(name.clone(), value.clone());
                 }
-                b.body(body)
-            }
-            RequestBody::Multipart(fields) => {
-                let mut form = reqwest::multipart::Form::new();
-                for field in fields {
-                    form = match field {
-                        MultipartField::Text { name, value } => {
-                            form.text(name.clone(), value.clone())
+                let body = match body {
+                    RequestBody::Empty | RequestBody::Multipart(_) => None,
+                    RequestBody::Bytes { data, content_type } => {
+                        headers.append(CONTENT_TYPE, content_type.clone());
+                        Some(reqwest::Body::from(data.clone()))
+                    }
+                    RequestBody::Media(source) => {
+                        let content_type = mime_header_value(source.mime());
+                        // The length is measured when the file is opened for this attempt.
+                        let (body, len) = source.body_with_len().await?;
+                        let content_type = content_type.ok_or_else(|| {
+                            HttpError::InvalidRequest(format!(
+                                "the MIME type `{}` is not a valid Content-Type",
+                                source.mime()
+                            ))
+                        })?;
+                        headers.append(CONTENT_TYPE, content_type);
+                        if let Some(len) = len {
+                            headers.append(http::header::CONTENT_LENGTH, HeaderValue::from(len));
                         }
-                        MultipartField::Media { name, source } => {
-                            form.part(name.clone(), source.multipart_part().await?)
-                        }
-                    };
+                        Some(body)
+                    }
+                };
+                let mut request = client
+                    .request(self.method.clone(), self.url.clone())
+                    .build()
+                    .map_err(|e| HttpError::InvalidRequest(e.without_url().to_string()))?;
+                *request.headers_mut() = headers;
+                *request.body_mut() = body;
+                if let Some(timeout) = self.timeout {
+                    *request.timeout_mut() = Some(timeout);
                 }
-                builder.multipart(form)
+                request
             }
         };
-        let mut request = builder
-            .build()
-            .map_err(|e| HttpError::InvalidRequest(e.without_url().to_string()))?;
         if self.authenticated
             && let Some(auth) = auth
         {
@@ -259,6 +266,64 @@ impl RequestSpec {
         }
         Ok(request)
     }
+
+    async fn build_multipart(
+        &self,
+        client: &reqwest::Client,
+        fields: &[MultipartField],
+    ) -> Result<reqwest::Request, HttpError> {
+        let mut builder = client
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone());
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let mut form = reqwest::multipart::Form::new();
+        for field in fields {
+            form = match field {
+                MultipartField::Text { name, value } => form.text(name.clone(), value.clone()),
+                MultipartField::Media { name, source } => {
+                    form.part(name.clone(), source.multipart_part().await?)
+                }
+            };
+        }
+        builder
+            .multipart(form)
+            .build()
+            .map_err(|e| HttpError::InvalidRequest(e.without_url().to_string()))
+    }
+
+    /// The URL as sent on the wire (with a query-parameter credential), for errors: only
+    /// [`redact_url`]'s rendering of it ever leaves this module.
+    fn shown_url(&self, auth: Option<&Auth>) -> String {
+        match auth.filter(|_| self.authenticated) {
+            Some(auth) if auth.query_param().is_some() => {
+                let mut url = self.url.clone();
+                auth.apply_to_url(&mut url);
+                redact_url(&url)
+            }
+            _ => redact_url(&self.url),
+        }
+    }
+}
+
+/// Room in a request's header map for what is added after the spec's headers: `Content-Type`,
+/// `Content-Length`, the credential, reqwest's defaults (`User-Agent`, `Accept`,
+/// `Accept-Encoding`) and `Host`.
+const EXTRA_HEADERS: usize = 8;
+
+/// The `Content-Type` of a media body: common types without parsing or allocating.
+fn mime_header_value(mime: &mime::Mime) -> Option<HeaderValue> {
+    let text: &str = mime.as_ref();
+    Some(match text {
+        "image/jpeg" => HeaderValue::from_static("image/jpeg"),
+        "image/png" => HeaderValue::from_static("image/png"),
+        "image/webp" => HeaderValue::from_static("image/webp"),
+        "image/gif" => HeaderValue::from_static("image/gif"),
+        "image/bmp" => HeaderValue::from_static("image/bmp"),
+        "video/mp4" => HeaderValue::from_static("video/mp4"),
+        _ => return HeaderValue::from_str(text).ok(),
+    })
 }
 
 fn serde_urlencoded_body<T: Serialize + ?Sized>(value: &T) -> Result<String, HttpError> {
@@ -272,7 +337,8 @@ pub struct HttpResponse {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    request_id: Option<String>,
+    /// The server's request id header (only kept when it is valid text).
+    request_id: Option<HeaderValue>,
     attempts: u32,
 }
 
@@ -299,7 +365,7 @@ impl HttpResponse {
     }
     /// The server's request id, if sent.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.request_id.as_ref().and_then(|v| v.to_str().ok())
     }
     /// Attempts it took.
     pub fn attempts(&self) -> u32 {
@@ -311,7 +377,7 @@ impl HttpResponse {
         serde_json::from_slice(&self.body).map_err(|source| DecodeError {
             operation,
             status: self.status,
-            request_id: self.request_id.clone(),
+            request_id: self.request_id().map(str::to_owned),
             body: BodySnippet::new(&self.body),
             source,
         })
@@ -518,24 +584,26 @@ impl Executor {
             attempt += 1;
             span.record("attempts", attempt);
             let request = spec.build(&inner.http, inner.auth.as_ref()).await?;
-            let url_shown = redact_url(request.url());
+            // The redacted URL is only for errors: rendered on the error paths below.
+            let url_shown = || spec.shown_url(inner.auth.as_ref());
             let sent = inner
                 .http
                 .execute(request)
                 .instrument(tracing::debug_span!("attempt", n = attempt))
                 .await;
             let (error, retry_after, may_retry) = match sent {
-                Ok(response) => {
+                Ok(mut response) => {
                     let status = response.status();
                     span.record("http.status_code", status.as_u16());
-                    let headers = response.headers().clone();
+                    // Taken, not cloned: reading the body does not need them.
+                    let headers = std::mem::take(response.headers_mut());
                     let request_id = inner
                         .request_id_headers
                         .iter()
-                        .find_map(|h| headers.get(h).and_then(|v| v.to_str().ok()))
-                        .map(str::to_owned);
-                    if let Some(id) = &request_id {
-                        span.record("request_id", id.as_str());
+                        .find_map(|h| headers.get(h).filter(|v| v.to_str().is_ok()))
+                        .cloned();
+                    if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
+                        span.record("request_id", id);
                     }
                     match response.bytes().await {
                         Ok(body) if status.is_success() => {
@@ -559,8 +627,11 @@ impl Executor {
                             let details = HttpErrorDetails {
                                 status,
                                 method: spec.method.clone(),
-                                url: url_shown,
-                                request_id,
+                                url: url_shown(),
+                                request_id: request_id
+                                    .as_ref()
+                                    .and_then(|v| v.to_str().ok())
+                                    .map(str::to_owned),
                                 headers: kept,
                                 body: BodySnippet::new(&body),
                                 retry_after,
@@ -576,7 +647,7 @@ impl Executor {
                         }
                         Err(source) => {
                             let error = HttpError::Transport {
-                                url: url_shown,
+                                url: url_shown(),
                                 attempts: attempt,
                                 source: source.without_url(),
                             };
@@ -589,21 +660,21 @@ impl Executor {
                     if source.is_connect() {
                         // Never reached the server: safe to retry even a create.
                         let error = HttpError::Connect {
-                            url: url_shown,
+                            url: url_shown(),
                             attempts: attempt,
                             source,
                         };
                         (error, None, true)
                     } else if source.is_timeout() {
                         let error = HttpError::Timeout {
-                            url: url_shown,
+                            url: url_shown(),
                             attempts: attempt,
                             source,
                         };
                         (error, None, idempotency == Idempotency::Idempotent)
                     } else {
                         let error = HttpError::Transport {
-                            url: url_shown,
+                            url: url_shown(),
                             attempts: attempt,
                             source,
                         };

@@ -88,6 +88,11 @@ async fn the_key_never_shows_in_debug_errors_urls_or_traces() {
         "{}",
         details.url()
     );
+    // The URL as sent (the key appended after the call's own query), redacted.
+    assert_eq!(
+        details.url(),
+        format!("{}/model/1?confidence=40&api_key=[redacted]", server.uri())
+    );
     for shown in [
         format!("{exec:?}"),
         format!("{err:?}"),

@@ -129,11 +129,30 @@ impl<'a, T> IntoIterator for &'a Paginated<T> {
 ///
 /// Binary results are normalized with this when they are deserialized.
 pub fn normalize_binary_label(label: &str) -> Label {
-    match label.to_uppercase().as_str() {
-        "YES" | "PASS" => Label::Yes,
-        "NO" | "FAIL" => Label::No,
-        "UNCLEAR" | "NEEDS_REVIEW" | "__UNSURE" => Label::Unclear,
-        _ => Label::from(label),
+    // ASCII labels (all real ones) are compared without allocating; others are upper-cased as
+    // Unicode, which can turn e.g. `ſ` into `S`.
+    let upper;
+    let key = if label.is_ascii() {
+        label
+    } else {
+        upper = label.to_uppercase();
+        upper.as_str()
+    };
+    let is = |name: &str| {
+        if label.is_ascii() {
+            key.eq_ignore_ascii_case(name)
+        } else {
+            key == name
+        }
+    };
+    if is("YES") || is("PASS") {
+        Label::Yes
+    } else if is("NO") || is("FAIL") {
+        Label::No
+    } else if is("UNCLEAR") || is("NEEDS_REVIEW") || is("__UNSURE") {
+        Label::Unclear
+    } else {
+        Label::from(label)
     }
 }
 
@@ -1394,6 +1413,10 @@ mod tests {
             Label::Unknown("Maybe".into())
         );
         assert_eq!(normalize_binary_label("UNSURE").as_str(), "UNSURE");
+        // Non-ASCII labels are upper-cased as Unicode (`ſ` is a lower-case `S`).
+        assert_eq!(normalize_binary_label("yeſ"), Label::Yes);
+        assert_eq!(normalize_binary_label("paſſ"), Label::Yes);
+        assert_eq!(normalize_binary_label("nö"), Label::Unknown("nö".into()));
 
         let iq: ImageQuery = decode(&fake_image_query(
             "iq_1",
