@@ -6,29 +6,14 @@ use common::*;
 use groundlight::models::{DetectorModeEnum, VerdictEnum};
 use groundlight::{Error, synthetic_image_bytes};
 use serde_json::json;
+use vision_sdk_common::__private::multipart::{self, Part};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-/// The parts of a multipart body: (headers block, content), in order.
-fn multipart_parts(req: &wiremock::Request) -> Vec<(String, Vec<u8>)> {
+/// The parts of a multipart body, in order.
+fn multipart_parts(req: &wiremock::Request) -> Vec<Part<'_>> {
     let ct = header(req, "content-type").unwrap();
-    let boundary = ct.split("boundary=").nth(1).unwrap().trim_matches('"');
-    let delimiter = format!("--{boundary}");
-    let body = &req.body;
-    let mut parts = Vec::new();
-    let positions: Vec<usize> = body
-        .windows(delimiter.len())
-        .enumerate()
-        .filter(|(_, w)| *w == delimiter.as_bytes())
-        .map(|(i, _)| i)
-        .collect();
-    for pair in positions.windows(2) {
-        let chunk = &body[pair[0] + delimiter.len() + 2..pair[1] - 2];
-        let split = chunk.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&chunk[..split]).into_owned();
-        parts.push((head, chunk[split + 4..].to_vec()));
-    }
-    parts
+    multipart::parse(ct, &req.body).expect("a well-formed multipart body")
 }
 
 #[tokio::test]
@@ -79,27 +64,17 @@ async fn notes_get_and_create_with_image() {
     );
     let parts = multipart_parts(&reqs[1]);
     assert_eq!(parts.len(), 3);
-    assert!(parts[0].0.contains("name=\"content\""));
-    assert_eq!(parts[0].1, b"label ajar doors YES");
-    assert!(parts[1].0.contains("name=\"is_pinned\""));
-    assert_eq!(parts[1].1, b"true");
-    assert!(
-        parts[2]
-            .0
-            .contains("name=\"image\"; filename=\"image.jpg\""),
-        "{}",
-        parts[2].0
-    );
-    assert!(
-        parts[2]
-            .0
-            .to_ascii_lowercase()
-            .contains("content-type: image/jpeg")
-    );
-    assert_eq!(parts[2].1, JPEG);
+    assert_eq!(parts[0].name, "content");
+    assert_eq!(parts[0].content, b"label ajar doors YES");
+    assert_eq!(parts[1].name, "is_pinned");
+    assert_eq!(parts[1].content, b"true");
+    assert_eq!(parts[2].name, "image");
+    assert_eq!(parts[2].file_name.as_deref(), Some("image.jpg"));
+    assert_eq!(parts[2].content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(parts[2].content, JPEG);
     let parts = multipart_parts(&reqs[2]);
     assert_eq!(parts.len(), 2);
-    assert_eq!(parts[1].1, b"false");
+    assert_eq!(parts[1].content, b"false");
     assert!(matches!(
         s.gl.create_note("det_abc123", " ").send().await,
         Err(Error::InvalidInput(_))
@@ -268,20 +243,14 @@ async fn vlm_verify_sends_query_and_numbered_media() {
     assert_request(&reqs[0], "POST", "/device-api/v1/vlm-verifications", &[]);
     let parts = multipart_parts(&reqs[0]);
     assert_eq!(parts.len(), 4);
-    assert!(parts[0].0.contains("name=\"query\""));
-    assert_eq!(parts[0].1, b"Is there a fire?");
-    assert!(parts[1].0.contains("name=\"model_id\""));
-    assert!(
-        parts[2]
-            .0
-            .contains("name=\"media\"; filename=\"image_1.jpg\"")
-    );
-    assert!(
-        parts[3]
-            .0
-            .contains("name=\"media\"; filename=\"image_2.jpg\"")
-    );
-    assert_eq!(parts[3].1, JPEG);
+    assert_eq!(parts[0].name, "query");
+    assert_eq!(parts[0].content, b"Is there a fire?");
+    assert_eq!(parts[1].name, "model_id");
+    assert_eq!(parts[2].name, "media");
+    assert_eq!(parts[2].file_name.as_deref(), Some("image_1.jpg"));
+    assert_eq!(parts[3].name, "media");
+    assert_eq!(parts[3].file_name.as_deref(), Some("image_2.jpg"));
+    assert_eq!(parts[3].content, JPEG);
     let none: [&'static [u8]; 0] = [];
     assert!(matches!(
         s.gl.ask_vlm_verify(none, "q").send().await,

@@ -1,5 +1,7 @@
 //! Workspace-internal helpers. Not part of the public API; may change in any release.
 
+pub mod multipart;
+
 use std::path::PathBuf;
 
 /// Locates the `shared/` folder that sits beside the workspace checkout (specs, golden

@@ -31,7 +31,7 @@
 //! # }
 //! ```
 
-mod multipart;
+use vision_sdk_common::__private::multipart;
 
 use std::collections::HashMap;
 use std::fmt;

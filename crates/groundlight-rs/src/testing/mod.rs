@@ -761,10 +761,21 @@ fn v1_route(
             let Some(det) = query_value(query, "detector_id") else {
                 return detail(400, "detector_id is required.");
             };
-            let text = String::from_utf8_lossy(&request.body);
-            let content = multipart_text(&text, "content").unwrap_or_default();
-            let pinned =
-                multipart_text(&text, "is_pinned").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let content_type = request
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let parts = vision_sdk_common::__private::multipart::parse(content_type, &request.body)
+                .unwrap_or_default();
+            let text = |name: &str| {
+                parts
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| String::from_utf8_lossy(p.content).into_owned())
+            };
+            let content = text("content").unwrap_or_default();
+            let pinned = text("is_pinned").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             state
                 .notes
                 .entry(det.to_owned())
@@ -774,17 +785,6 @@ fn v1_route(
         }
         _ => detail(404, "Not found (fake route)."),
     }
-}
-
-/// The value of a text part of a multipart body (good enough for the fake).
-fn multipart_text(body: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\"");
-    let start = body.find(&marker)? + marker.len();
-    let rest = &body[start..];
-    let value_start = rest.find("\r\n\r\n")? + 4;
-    let rest = &rest[value_start..];
-    let end = rest.find("\r\n--")?;
-    Some(rest[..end].to_owned())
 }
 
 fn submit(state: &mut State, query: &Query, request: &Request) -> ResponseTemplate {

@@ -1,10 +1,16 @@
-//! A minimal `multipart/form-data` parser for the fake's upload target.
+//! A minimal `multipart/form-data` parser for the providers' fake servers and tests.
 
-pub(super) struct Part<'a> {
-    pub(super) name: String,
-    pub(super) file_name: Option<String>,
-    pub(super) content_type: Option<String>,
-    pub(super) content: &'a [u8],
+/// One part of a multipart body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part<'a> {
+    /// The `name` of its `Content-Disposition`.
+    pub name: String,
+    /// The `filename` of its `Content-Disposition`, if any.
+    pub file_name: Option<String>,
+    /// Its `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// Its bytes.
+    pub content: &'a [u8],
 }
 
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -32,7 +38,7 @@ fn disposition_param(value: &str, key: &str) -> Option<String> {
 }
 
 /// The parts of `body`, or `None` if it is not well-formed multipart.
-pub(super) fn parse<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<Part<'a>>> {
+pub fn parse<'a>(content_type: &str, body: &'a [u8]) -> Option<Vec<Part<'a>>> {
     let delimiter = format!("--{}", boundary(content_type)?).into_bytes();
     let mut parts = Vec::new();
     let mut at = find(body, &delimiter, 0)? + delimiter.len();
