@@ -1,14 +1,10 @@
 //! `cargo xtask bench [name...]`: benchmarks, registered in [`BENCHES`].
 //!
 //! Without a name, lists the benches. For each name: `cargo bench -p <crate> --bench <name>`
-//! (with `--features` for the target's `required-features`), then, if the crate has a
-//! `benches/<name>.py` companion (the official Python SDK or a baseline doing the same work, run
-//! standalone), runs it with a virtualenv in `target/bench-venv` that has the crate's
-//! `benches/requirements.txt` installed.
-//!
-//! A Python side that needs the Rust bench's state (its local server, its generated data) is run
-//! by the bench itself instead and must not be called `<name>.py`: the current benches use
-//! `benches/<name>_python.py` and set up the same `target/bench-venv` themselves.
+//! (with `--features` for the target's `required-features`). When the crate has a
+//! `benches/requirements.txt` (the official Python SDK the bench compares against), xtask first
+//! prepares `target/bench-venv` with it and passes its interpreter as `VISION_SDK_BENCH_PYTHON`;
+//! the bench runs its Python side itself, against its own server or data.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -99,21 +95,30 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         if !target.required_features.is_empty() {
             command.args(["--features", &target.required_features.join(",")]);
         }
-        util::run(&mut command)?;
-        let script = package
+        // The Python side (the official SDK) runs inside the bench, against the bench's own
+        // server or data; xtask only prepares its interpreter.
+        if package
             .dir
             .join("benches")
-            .join(format!("{}.py", bench.name));
-        if script.is_file() {
-            println!("\n==> bench {} (python companion)", bench.name);
-            let python = venv(&ws.target_dir, package)?;
-            let mut command = Command::new(python);
-            command.arg(&script).current_dir(&package.dir);
-            util::run(&mut command)?;
+            .join("requirements.txt")
+            .is_file()
+        {
+            match venv(&ws.target_dir, package) {
+                Ok(python) => {
+                    command.env(PYTHON_ENV, python);
+                }
+                Err(err) => println!(
+                    "warning: no Python venv for the official SDK ({err}); the bench reports Rust only"
+                ),
+            }
         }
+        util::run(&mut command)?;
     }
     Ok(())
 }
+
+/// The variable through which a bench learns the venv's interpreter.
+const PYTHON_ENV: &str = "VISION_SDK_BENCH_PYTHON";
 
 fn list() {
     println!("benches (run with `cargo xtask bench <name>...`):");

@@ -11,8 +11,8 @@
 //!    of `model_dump_json` against the Rust decode serialized with `serde_json`, compared as JSON
 //!    values).
 //! 3. Times the Rust decode (median after warm-up).
-//! 4. Times the official SDK in `target/bench-venv` (created and filled from
-//!    `benches/requirements.txt` if needed) with `benches/decode_python.py`, which calls the
+//! 4. Times the official SDK (the interpreter in `VISION_SDK_BENCH_PYTHON`, which
+//!    `cargo xtask bench decode` prepares from `benches/requirements.txt`) with `benches/decode_python.py`, which calls the
 //!    SDK's own functions exactly as `get_video_results` / `get_image_results` do after the
 //!    HTTP call.
 //! 5. Prints the comparison and whether the ≥5× goal is met (reported, not asserted).
@@ -467,50 +467,6 @@ fn write(path: &Path, bytes: &[u8]) -> BoxResult<()> {
     std::fs::write(path, bytes).map_err(|e| format!("writing {}: {e}", path.display()).into())
 }
 
-/// `target/bench-venv/bin/python` with `benches/requirements.txt` installed (as
-/// `cargo xtask bench` sets it up), or why it could not be prepared.
-fn python_venv(target: &Path) -> Result<PathBuf, String> {
-    let dir = target.join("bench-venv");
-    let python = dir.join("bin").join("python");
-    if !python.exists() {
-        eprintln!("creating {} ...", dir.display());
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| format!("cannot run `python3 -m venv`: {e}"))?;
-        if !status.success() {
-            return Err(format!(
-                "`python3 -m venv {}` failed: {status}",
-                dir.display()
-            ));
-        }
-    }
-    let requirements = crate_dir().join("benches").join("requirements.txt");
-    eprintln!("pip install -r {} ...", requirements.display());
-    let output = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(&requirements)
-        .output()
-        .map_err(|e| format!("cannot run pip: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`pip install -r {}` failed ({}):\n{}",
-            requirements.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    Ok(python)
-}
-
 /// One run of `decode_python.py`.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -810,7 +766,13 @@ fn main() -> BoxResult<()> {
     let python = if skip_python {
         Err("skipped (DECODE_BENCH_SKIP_PYTHON)".to_owned())
     } else {
-        python_venv(&target)
+        std::env::var_os("VISION_SDK_BENCH_PYTHON")
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                "VISION_SDK_BENCH_PYTHON is not set: run `cargo xtask bench decode`, which prepares \
+                 the Python venv with benches/requirements.txt"
+                    .to_owned()
+            })
     };
     let mut cross_check_failed = false;
     if let Ok(python) = &python {

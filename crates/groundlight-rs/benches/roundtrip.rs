@@ -24,8 +24,9 @@
 //! `target/bench-results/groundlight-roundtrip.json`. Timings never fail the run; failed round
 //! trips do.
 //!
-//! Environment: `GL_BENCH_SKIP_PYTHON=1` skips the Python SDK; `GL_BENCH_PYTHON=/path/python`
-//! uses that interpreter as it is (no venv, no pip); `GL_BENCH_ONLY=sdk|bare` runs one Rust
+//! Environment: `GL_BENCH_SKIP_PYTHON=1` skips the Python SDK; `VISION_SDK_BENCH_PYTHON` is the
+//! interpreter with the official SDK (`cargo xtask bench roundtrip` prepares `target/bench-venv`
+//! from `benches/requirements.txt` and sets it); `GL_BENCH_ONLY=sdk|bare` runs one Rust
 //! variant (for profiling); `GL_BENCH_SERVER_THREADS` / `GL_BENCH_CLIENT_THREADS` (default 2
 //! each) size the two runtimes. Run without `--bench` (as `cargo test
 //! --benches` does), it only checks that every Rust variant works, with a few round trips each.
@@ -639,14 +640,19 @@ struct PythonResults {
     raw: Value,
 }
 
+/// The Python interpreter (with the official SDK) that `cargo xtask bench` prepares.
+const PYTHON_ENV: &str = "VISION_SDK_BENCH_PYTHON";
+
 fn python_results(endpoint: &str, plan: Plan) -> Result<PythonResults, String> {
     if std::env::var_os("GL_BENCH_SKIP_PYTHON").is_some_and(|v| v == "1") {
         return Err("GL_BENCH_SKIP_PYTHON=1".into());
     }
-    let python = match std::env::var_os("GL_BENCH_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => bench_venv()?,
-    };
+    let python = std::env::var_os(PYTHON_ENV).map(PathBuf::from).ok_or_else(|| {
+        format!(
+            "{PYTHON_ENV} is not set: run `cargo xtask bench roundtrip`, which prepares the \
+             Python venv with benches/requirements.txt, or set it to a python with groundlight installed"
+        )
+    })?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/roundtrip_python.py");
     println!(
         "  Python: {} sequential after {} warm-up, {} at {CONCURRENCY} threads (client per thread, then one shared client) ...",
@@ -734,69 +740,6 @@ fn workspace_root() -> PathBuf {
         .ancestors()
         .nth(2)
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-}
-
-/// `target/bench-venv` (shared with `cargo xtask bench`), created if missing, with
-/// `benches/requirements.txt` installed unless the pinned SDK is already there.
-fn bench_venv() -> Result<PathBuf, String> {
-    let dir = target_dir()?.join("bench-venv");
-    let python = dir.join(if cfg!(windows) {
-        "Scripts/python.exe"
-    } else {
-        "bin/python"
-    });
-    if !python.exists() {
-        println!("  creating {} ...", dir.display());
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| format!("python3 -m venv: {e} (is python3 installed?)"))?;
-        if !status.success() {
-            return Err(format!(
-                "python3 -m venv {} failed ({status})",
-                dir.display()
-            ));
-        }
-    }
-    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/requirements.txt");
-    let pinned = std::fs::read_to_string(&requirements)
-        .map_err(|e| format!("{}: {e}", requirements.display()))?
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("groundlight==").map(str::to_owned))
-        .ok_or("requirements.txt does not pin groundlight==")?;
-    let installed = Command::new(&python)
-        .args([
-            "-c",
-            "import importlib.metadata as m, groundlight; print(m.version('groundlight'))",
-        ])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if installed.as_deref() != Some(pinned.as_str()) {
-        println!("  pip install -r {} ...", requirements.display());
-        let output = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(&requirements)
-            .output()
-            .map_err(|e| format!("pip: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "pip install -r {} failed (offline? PyPI unreachable?):\n{}",
-                requirements.display(),
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
-    }
-    Ok(python)
 }
 
 // ---------------------------------------------------------------------------------------------
