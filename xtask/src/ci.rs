@@ -277,24 +277,21 @@ fn msrv(ci: &Ci) -> Result<Outcome, String> {
     let Some(version) = ci.ws.members.iter().find_map(|p| p.rust_version.clone()) else {
         return Ok(Outcome::Skipped("no crate declares `rust-version`".into()));
     };
-    let installed = util::capture(Command::new("rustup").args(["toolchain", "list"]))
+    let listed = util::capture(Command::new("rustup").args(["toolchain", "list"]))
         .ok()
         .filter(|out| out.success)
-        .is_some_and(|out| {
-            out.stdout
-                .lines()
-                .any(|line| line.starts_with(&format!("{version}-")) || line == version)
-        });
-    if !installed {
+        .map(|out| out.stdout)
+        .unwrap_or_default();
+    let Some(toolchain) = msrv_toolchain(&listed, &version) else {
         return Ok(Outcome::Skipped(format!(
             "toolchain {version} not installed (`rustup toolchain install {version} --profile minimal`)"
         )));
-    }
+    };
     let mut command = Command::new("rustup");
     command
         .args([
             "run",
-            &version,
+            &toolchain,
             "cargo",
             "check",
             "--workspace",
@@ -305,6 +302,19 @@ fn msrv(ci: &Ci) -> Result<Outcome, String> {
         .env_remove("CARGO")
         .env_remove("RUSTUP_TOOLCHAIN");
     passed(util::run(&mut command))
+}
+
+/// The installed toolchain (a name from `rustup toolchain list`) for `rust-version` `version`:
+/// `1.89-<host>` or `1.89.<patch>-<host>`.
+fn msrv_toolchain(listed: &str, version: &str) -> Option<String> {
+    listed
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .find(|name| {
+            name.strip_prefix(version)
+                .is_some_and(|rest| rest.starts_with('-') || rest.starts_with('.'))
+        })
+        .map(str::to_owned)
 }
 
 /// What the command line selects.
@@ -524,6 +534,21 @@ mod tests {
         assert!(position("codegen") < position("clippy"));
         assert!(position("clippy") < position("tests"));
         assert!(position("default-features") < position("package-check"));
+    }
+
+    #[test]
+    fn finds_the_msrv_toolchain() {
+        let listed =
+            "stable-x86_64-unknown-linux-gnu (default)\n1.890-x\n1.89.0-x86_64-unknown-linux-gnu\n";
+        assert_eq!(
+            msrv_toolchain(listed, "1.89").as_deref(),
+            Some("1.89.0-x86_64-unknown-linux-gnu")
+        );
+        assert_eq!(msrv_toolchain("stable-x (default)\n", "1.89"), None);
+        assert_eq!(
+            msrv_toolchain("1.89-x\n", "1.89").as_deref(),
+            Some("1.89-x")
+        );
     }
 
     #[test]
