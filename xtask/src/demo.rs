@@ -1,44 +1,53 @@
-//! `cargo xtask demo`: runs every provider crate's `quickstart` example.
+//! `cargo xtask demo`: runs every provider crate's demo example.
 //!
-//! Providers are the workspace members with an example named `quickstart` (plus those in
-//! [`PROVIDERS`], so a provider still missing its example is reported). Each runs against its
-//! crate's built-in fake server (`testing` feature) unless the provider's key variable is set, in
-//! which case the example talks to the real service.
+//! Providers are the workspace members with a `[package.metadata.vision-sdk]` table
+//! (`providers.rs`); each names its demo example and its key variables. The example runs against
+//! the crate's built-in fake server (`testing` feature) unless one of the key variables is set, in
+//! which case it talks to the real service.
 
-use crate::util::{self, Package};
+use crate::providers::{self, Provider};
+use crate::util;
 
-/// Provider crate → the environment variable holding its API key. The one place for this mapping.
-const PROVIDERS: &[(&str, &str)] = &[
-    ("groundlight-rs", "GROUNDLIGHT_API_TOKEN"),
-    ("dragoneye-rs", "DRAGONEYE_API_KEY"),
-];
-
-const EXAMPLE: &str = "quickstart";
+/// The feature holding each provider's in-process fake server.
 const FEATURE: &str = "testing";
 
 pub(crate) fn run() -> Result<(), String> {
     let ws = util::metadata()?;
-    let providers: Vec<&Package> = ws
-        .members
-        .iter()
-        .filter(|p| {
-            p.has_target("example", EXAMPLE) || PROVIDERS.iter().any(|(name, _)| *name == p.name)
-        })
-        .collect();
+    let providers = providers::providers(&ws)?;
+    if providers.is_empty() {
+        println!("\nno workspace member has a [package.metadata.vision-sdk] table");
+        return Ok(());
+    }
     let mut ran = 0;
     let mut failures = Vec::new();
-    for package in providers {
-        let name = &package.name;
-        if !package.has_target("example", EXAMPLE) {
-            println!("\n==> {name}: no `{EXAMPLE}` example yet, nothing to run");
+    for provider in &providers {
+        let name = provider.name();
+        let Some(example) = &provider.demo else {
+            println!("\n==> {name}: no `demo` example declared, nothing to run");
             continue;
-        }
-        println!("\n==> {name}: {}", mode(name));
-        let mut command = util::cargo(["run", "--quiet", "-p", name, "--example", EXAMPLE]);
-        if package.features.iter().any(|f| f == FEATURE) {
-            command.args(["--features", FEATURE]);
+        };
+        let Some(target) = provider.package.target("example", example) else {
+            failures.push(format!(
+                "{name}: the declared demo example `{example}` does not exist"
+            ));
+            continue;
+        };
+        println!(
+            "\n==> {name} ({}): {example} {}",
+            provider.provider,
+            mode(provider)
+        );
+        let mut features = target.required_features.clone();
+        if provider.package.features.iter().any(|f| f == FEATURE) {
+            if !features.iter().any(|f| f == FEATURE) {
+                features.push(FEATURE.to_owned());
+            }
         } else {
             println!("warning: {name} has no `{FEATURE}` feature; running without it");
+        }
+        let mut command = util::cargo(["run", "--quiet", "-p", name, "--example", example]);
+        if !features.is_empty() {
+            command.args(["--features", &features.join(",")]);
         }
         ran += 1;
         if let Err(err) = util::run(&mut command) {
@@ -46,30 +55,34 @@ pub(crate) fn run() -> Result<(), String> {
             failures.push(format!("{name}: {err}"));
         }
     }
-    if ran == 0 {
-        println!("\nno provider crate has a `{EXAMPLE}` example yet");
-    }
     if failures.is_empty() {
+        println!("\n{ran} demo(s) ran");
         Ok(())
     } else {
         Err(format!(
-            "{} of {ran} quickstarts failed:\n  - {}",
+            "{} of {} demos failed:\n  - {}",
             failures.len(),
+            providers.len(),
             failures.join("\n  - ")
         ))
     }
 }
 
-/// What the quickstart of `krate` will talk to, judging by its key variable.
-fn mode(krate: &str) -> String {
-    match PROVIDERS.iter().find(|(name, _)| *name == krate) {
-        Some((_, var)) if std::env::var_os(var).is_some_and(|v| !v.is_empty()) => {
-            format!("quickstart against the REAL service (`{var}` is set)")
+/// What the demo of `provider` will talk to, judging by its key variables.
+fn mode(provider: &Provider<'_>) -> String {
+    match provider.key_set() {
+        Some(var) => format!("against the REAL service (`{var}` is set)"),
+        None if provider.key_env.is_empty() => {
+            "against the built-in fake server (no `key-env` declared)".to_owned()
         }
-        Some((_, var)) => format!("quickstart against the built-in fake server (`{var}` unset)"),
         None => format!(
-            "quickstart (no key variable registered for {krate} in xtask/src/demo.rs PROVIDERS; \
-             expecting the built-in fake server)"
+            "against the built-in fake server ({} unset)",
+            provider
+                .key_env
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

@@ -1,4 +1,5 @@
-//! `cargo xtask`: the workspace's automation (CI checks, codegen, packaging, demo, benchmarks).
+//! `cargo xtask`: the workspace's automation (CI checks, codegen, specs, packaging, demo,
+//! benchmarks).
 //!
 //! Argument parsing only; each subcommand lives in its own module.
 
@@ -8,7 +9,9 @@ mod bench;
 mod ci;
 mod codegen;
 mod demo;
+mod fetch_specs;
 mod package;
+mod providers;
 mod util;
 
 use std::process::ExitCode;
@@ -17,11 +20,17 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  ci                    everything CI checks: fmt, clippy, tests (+ doctests), codegen --check, package-check
-  codegen [--check]     regenerate code derived from the pinned specs in ../shared/specs (--check: fail if stale)
+  ci [--list] [--step NAME]... [--skip NAME]...
+                        everything CI checks, cheap steps first (fmt, codegen --check, clippy, doc,
+                        feature builds, tests, package-check); --list shows the steps
+  codegen [NAME] [--check]
+                        regenerate code derived from the pinned specs (--check: fail if stale)
+  fetch-specs           download the pinned third-party specs into target/shared-cache
+                        (verified by SHA-256; $VISION_SDK_SPECS_MIRROR overrides the origins)
   package-check         cargo package --workspace, internal version consistency, publish order
   publish [--dry-run]   publish the crates in dependency order (skipping versions already published)
-  demo                  run every SDK's quickstart against its fake server (or the real service if its key is set)
+  demo                  run every provider's demo example against its fake server (or the real
+                        service when its key variable is set)
   bench [name]          benchmarks against the official Python SDKs and bare reqwest (see docs/testing.md)
 ";
 
@@ -36,8 +45,9 @@ fn main() -> ExitCode {
     };
     let has = |flag: &str| rest.iter().any(|arg| arg == flag);
     let result = match command {
-        "ci" => ci::run(),
-        "codegen" => codegen::run(has("--check")),
+        "ci" => ci::run(rest),
+        "codegen" => codegen_args(rest).and_then(|(name, check)| codegen::run(name, check)),
+        "fetch-specs" => fetch_specs::run(),
         "package-check" => package::check(),
         "publish" => package::publish(has("--dry-run")),
         "demo" => demo::run(),
@@ -55,4 +65,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `codegen [NAME] [--check]`.
+fn codegen_args(args: &[String]) -> Result<(Option<&str>, bool), String> {
+    let mut name = None;
+    let mut check = false;
+    for arg in args {
+        match arg.as_str() {
+            "--check" => check = true,
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown codegen option `{flag}`"));
+            }
+            generator if name.is_none() => name = Some(generator),
+            extra => {
+                return Err(format!(
+                    "codegen takes one generator name, got `{extra}` too"
+                ));
+            }
+        }
+    }
+    Ok((name, check))
 }

@@ -1,4 +1,5 @@
-//! Shared helpers: running commands, locating the workspace, reading `cargo metadata`.
+//! Shared helpers: running commands, locating the workspace and the shared facts folder,
+//! reading `cargo metadata`.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -7,10 +8,69 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// The workspace root: the parent of the xtask crate's directory.
-pub(crate) fn workspace_root() -> PathBuf {
+/// The workspace root: the parent of the xtask crate's directory. The one definition in xtask.
+pub(crate) fn project_root() -> PathBuf {
     let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+/// The variable that points at the shared facts folder (the folder holding `specs/`).
+pub(crate) const SHARED_DIR_ENV: &str = "VISION_SDK_SHARED_DIR";
+
+/// Where `cargo xtask fetch-specs` puts the downloaded specs, in the shared folder's layout
+/// (`<workspace>/target/shared-cache/specs/...`). Fixed under the workspace (not
+/// `$CARGO_TARGET_DIR`), so the testkit finds it the same way.
+pub(crate) fn shared_cache_dir() -> PathBuf {
+    project_root().join("target").join("shared-cache")
+}
+
+/// The candidate shared folders, in search order, with where each comes from:
+/// `$VISION_SDK_SHARED_DIR`, then `<workspace>/../shared`, then the fetch-specs cache.
+pub(crate) fn shared_candidates() -> Vec<(PathBuf, &'static str)> {
+    let root = project_root();
+    let mut candidates = Vec::with_capacity(3);
+    if let Some(dir) = std::env::var_os(SHARED_DIR_ENV).filter(|dir| !dir.is_empty()) {
+        candidates.push((PathBuf::from(dir), "$VISION_SDK_SHARED_DIR"));
+    }
+    candidates.push((root.join("..").join("shared"), "<workspace>/../shared"));
+    candidates.push((shared_cache_dir(), "the `cargo xtask fetch-specs` cache"));
+    candidates
+}
+
+/// The shared facts folder: the first candidate of [`shared_candidates`] that exists.
+#[allow(dead_code)] // the one lookup of the folder itself; xtask's own readers use `shared_path`
+pub(crate) fn shared_dir() -> Result<PathBuf, String> {
+    let candidates = shared_candidates();
+    candidates
+        .iter()
+        .find(|(dir, _)| dir.is_dir())
+        .map(|(dir, _)| dir.clone())
+        .ok_or_else(|| missing_shared(&candidates, None))
+}
+
+/// A file of the shared folder (`relative` to it, e.g. `specs/groundlight/public-api.yaml`):
+/// the first candidate folder that has it, so a partial folder (the specs-only cache) serves
+/// what it holds.
+pub(crate) fn shared_path(relative: &str) -> Result<PathBuf, String> {
+    let candidates = shared_candidates();
+    candidates
+        .iter()
+        .map(|(dir, _)| dir.join(relative))
+        .find(|path| path.is_file())
+        .ok_or_else(|| missing_shared(&candidates, Some(relative)))
+}
+
+fn missing_shared(candidates: &[(PathBuf, &str)], relative: Option<&str>) -> String {
+    let what = relative.map_or("the shared facts folder".to_owned(), |r| format!("`{r}`"));
+    let mut message = format!("{what} not found; looked in:\n");
+    for (dir, origin) in candidates {
+        message.push_str(&format!("  - {} ({origin})\n", dir.display()));
+    }
+    message.push_str(
+        "check the shared facts folder out beside the repository as `../shared`, set \
+         VISION_SDK_SHARED_DIR to it, or run `cargo xtask fetch-specs` for the pinned specs",
+    );
+    message
 }
 
 /// The `cargo` that runs us (`$CARGO`, set by `cargo run`), or `cargo` from `PATH`.
@@ -25,7 +85,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     let mut command = Command::new(cargo_bin());
-    command.args(args).current_dir(workspace_root());
+    command.args(args).current_dir(project_root());
     command
 }
 
@@ -112,6 +172,8 @@ impl Workspace {
 pub(crate) struct Package {
     pub(crate) name: String,
     pub(crate) version: String,
+    /// `rust-version` (the MSRV), when declared.
+    pub(crate) rust_version: Option<String>,
     /// The directory holding the package's `Cargo.toml`.
     pub(crate) dir: PathBuf,
     /// False for `publish = false` (and for `publish = [..]` lists without crates.io).
@@ -125,6 +187,8 @@ pub(crate) struct Package {
     pub(crate) features: Vec<String>,
     pub(crate) dependencies: Vec<Dependency>,
     pub(crate) targets: Vec<Target>,
+    /// The `[package.metadata]` table as JSON (`null` when absent); see `providers.rs`.
+    pub(crate) metadata: Value,
 }
 
 impl Package {
@@ -285,6 +349,7 @@ fn parse_package(package: &Value) -> Result<Package, String> {
         description: string(package, "description"),
         license: string(package, "license").or_else(|| string(package, "license_file")),
         repository: string(package, "repository"),
+        rust_version: string(package, "rust_version"),
         readme: string(package, "readme"),
         name,
         version,
@@ -293,6 +358,7 @@ fn parse_package(package: &Value) -> Result<Package, String> {
         features,
         dependencies,
         targets,
+        metadata: package["metadata"].clone(),
     })
 }
 

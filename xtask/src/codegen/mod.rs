@@ -1,114 +1,149 @@
-//! `cargo xtask codegen [--check]`: regenerate the committed wire models from the pinned specs.
+//! `cargo xtask codegen [NAME] [--check]`: regenerate the committed code derived from the
+//! pinned specs of the shared folder.
 //!
-//! One file per provider (today only [`groundlight`]). The pipeline is the same for each:
-//! locate `shared/`, read the spec, verify its pinned SHA-256, generate Rust source, format it
+//! Every generator is one entry of [`GENERATORS`]. The pipeline is the same for each: find its
+//! spec in the shared folder (`util::shared_path`: `$VISION_SDK_SHARED_DIR`, `../shared`, the
+//! `cargo xtask fetch-specs` cache), verify the pinned SHA-256, generate Rust source, format it
 //! with `rustfmt --edition 2024` (run from the workspace root, so a `rustfmt.toml` there applies
-//! exactly as it does for `cargo fmt`), then either write the file or, with `--check`, compare it
-//! with the committed one. Running it twice changes nothing.
+//! exactly as it does for `cargo fmt`), then [`ensure_file_contents`]: write the file or, with
+//! `--check`, fail when the committed one differs. Running it twice changes nothing.
+//!
+//! # Adding a generator
+//!
+//! 1. Write `xtask/src/codegen/<name>.rs` with
+//!    `pub(crate) fn generate(spec: &str) -> Result<String, String>` (spec text in, Rust source
+//!    out; it need not be formatted). Declare it below with `mod <name>;`.
+//! 2. Add one entry to [`GENERATORS`]: the spec path relative to the shared folder, its SHA-256
+//!    (`sha256sum`; the same file is pinned in `fetch_specs::SPECS` too, and a unit test checks
+//!    that the two pins agree), the output path relative to the workspace root and the function.
+//!    A generator whose error type is not `String` fits through a closure:
+//!    `generate: |spec| clarifai::generate(spec).map_err(|e| e.to_string())`.
+//! 3. Run `cargo xtask codegen <name>` and commit the output. `cargo xtask ci` runs
+//!    `codegen --check` for every entry.
 
 mod groundlight;
 
 use std::env;
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use sha2::{Digest as _, Sha256};
 
-/// Entry point of `cargo xtask codegen [--check]`.
-///
-/// Without `check`, (re)writes every generated file whose content changed and reports what it
-/// did. With `check`, writes nothing and fails when a committed generated file differs from what
-/// the generator produces now. Errors are complete, human-readable messages.
-#[allow(clippy::print_stdout)] // reporting what was generated is the point of this command
-pub(crate) fn run(check: bool) -> Result<(), String> {
-    let root = workspace_root();
-    let shared = shared_dir(&root)?;
+use crate::util;
 
-    let spec_path = shared.join(groundlight::SPEC_PATH);
-    let spec_bytes = fs::read(&spec_path).map_err(|e| {
-        format!(
-            "cannot read the Groundlight spec {}: {e}",
-            spec_path.display()
-        )
-    })?;
-    verify_pin(
-        &spec_path,
-        &spec_bytes,
-        groundlight::SPEC_SHA256,
-        "SPEC_SHA256",
-        "xtask/src/codegen/groundlight.rs",
-    )?;
+/// One generated file: spec in, Rust source out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Generator {
+    /// What `cargo xtask codegen NAME` selects.
+    pub(crate) name: &'static str,
+    /// The spec, relative to the shared folder (`specs/...`).
+    pub(crate) spec: &'static str,
+    /// Lower-case hex SHA-256 of the spec the committed output was generated from.
+    pub(crate) sha256: &'static str,
+    /// The generated file, relative to the workspace root.
+    pub(crate) output: &'static str,
+    /// Spec text → (unformatted) Rust source; errors are human-readable messages.
+    pub(crate) generate: fn(&str) -> Result<String, String>,
+}
+
+/// Every generator. Add yours here (see the module docs).
+pub(crate) const GENERATORS: &[Generator] = &[Generator {
+    name: "groundlight",
+    spec: groundlight::SPEC_PATH,
+    sha256: groundlight::SPEC_SHA256,
+    output: groundlight::OUTPUT_PATH,
+    generate: groundlight::generate,
+}];
+
+/// Entry point of `cargo xtask codegen [NAME] [--check]`.
+///
+/// `only`: the generator to run (all of them when `None`). Without `check`, (re)writes every
+/// generated file whose content changed and reports what it did. With `check`, writes nothing and
+/// fails when a committed generated file differs from what its generator produces now. Errors are
+/// complete, human-readable messages.
+pub(crate) fn run(only: Option<&str>, check: bool) -> Result<(), String> {
+    let selected: Vec<&Generator> = match only {
+        None => GENERATORS.iter().collect(),
+        Some(name) => vec![GENERATORS.iter().find(|g| g.name == name).ok_or_else(|| {
+            format!(
+                "unknown generator `{name}`; the generators are: {}",
+                names().join(", ")
+            )
+        })?],
+    };
+    let root = util::project_root();
+    let mut failures = Vec::new();
+    for generator in selected {
+        match run_one(&root, generator, check) {
+            Ok(status) => println!("codegen {}: {} {status}", generator.name, generator.output),
+            Err(err) => failures.push(format!("codegen {}: {err}", generator.name)),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+/// The generators' names, in table order.
+pub(crate) fn names() -> Vec<&'static str> {
+    GENERATORS.iter().map(|g| g.name).collect()
+}
+
+fn run_one(root: &Path, generator: &Generator, check: bool) -> Result<&'static str, String> {
+    let spec_path = util::shared_path(generator.spec)?;
+    let spec_bytes = fs::read(&spec_path)
+        .map_err(|e| format!("cannot read the spec {}: {e}", spec_path.display()))?;
+    verify_pin(generator, &spec_path, &spec_bytes)?;
     let spec_text = String::from_utf8(spec_bytes)
         .map_err(|e| format!("{} is not UTF-8: {e}", spec_path.display()))?;
+    let source = (generator.generate)(&spec_text)
+        .map_err(|e| format!("generating from {}: {e}", spec_path.display()))?;
+    let formatted = rustfmt(root, &source)?;
+    ensure_file_contents(root, generator, &formatted, check)
+}
 
-    let source = groundlight::generate(&spec_text).map_err(|e| {
-        format!(
-            "generating Groundlight models from {}: {e}",
-            spec_path.display()
-        )
-    })?;
-    let formatted = rustfmt(&root, &source)?;
-    let out_path = root.join(groundlight::OUTPUT_PATH);
-
+/// Writes `contents` to the generator's output unless it already holds them (newlines
+/// normalised: a CRLF checkout is not "stale"). With `check`, never writes: a missing or
+/// different file is an error that says which command regenerates it.
+fn ensure_file_contents(
+    root: &Path,
+    generator: &Generator,
+    contents: &str,
+    check: bool,
+) -> Result<&'static str, String> {
+    let path = root.join(generator.output);
+    let normalize = |text: &str| text.replace("\r\n", "\n");
+    let committed = fs::read_to_string(&path).ok();
+    if committed
+        .as_deref()
+        .is_some_and(|old| normalize(old) == normalize(contents))
+    {
+        return Ok(if check { "is up to date" } else { "unchanged" });
+    }
     if check {
-        let committed = fs::read_to_string(&out_path).map_err(|e| {
-            format!(
-                "cannot read {}: {e}\nthe generated file is missing; run `cargo xtask codegen`",
-                out_path.display()
-            )
-        })?;
-        if committed != formatted {
-            return Err(format!(
-                "generated file is stale, run `cargo xtask codegen`: {}\n{}",
-                groundlight::OUTPUT_PATH,
-                diff_hint(&committed, &formatted)
-            ));
-        }
-        println!("codegen: {} is up to date", groundlight::OUTPUT_PATH);
-        return Ok(());
+        let fix = format!("run `cargo xtask codegen {}`", generator.name);
+        return Err(match committed {
+            None => format!("{} is missing; {fix}", generator.output),
+            Some(old) => format!(
+                "{} is stale; {fix}\n{}",
+                generator.output,
+                diff_hint(&normalize(&old), &normalize(contents))
+            ),
+        });
     }
-
-    let unchanged = fs::read_to_string(&out_path).is_ok_and(|old| old == formatted);
-    if unchanged {
-        println!("codegen: {} unchanged", groundlight::OUTPUT_PATH);
-    } else {
-        if let Some(dir) = out_path.parent() {
-            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        fs::write(&out_path, &formatted)
-            .map_err(|e| format!("cannot write {}: {e}", out_path.display()))?;
-        println!("codegen: wrote {}", groundlight::OUTPUT_PATH);
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    Ok(())
-}
-
-/// The workspace root: the parent of this crate's manifest directory.
-fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
-}
-
-/// `$VISION_SDK_SHARED_DIR`, else `<workspace root>/../shared`.
-fn shared_dir(root: &Path) -> Result<PathBuf, String> {
-    let (dir, origin) = match env::var_os("VISION_SDK_SHARED_DIR") {
-        Some(dir) => (PathBuf::from(dir), "$VISION_SDK_SHARED_DIR"),
-        None => (root.join("..").join("shared"), "<workspace root>/../shared"),
-    };
-    if dir.is_dir() {
-        Ok(dir)
-    } else {
-        Err(format!(
-            "the shared facts folder ({origin}) is missing at {}; \
-             set VISION_SDK_SHARED_DIR to the folder that holds `specs/`",
-            dir.display()
-        ))
-    }
+    fs::write(&path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok("written")
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .fold(String::with_capacity(64), |mut hex, byte| {
@@ -118,23 +153,21 @@ fn sha256_hex(bytes: &[u8]) -> String {
         })
 }
 
-/// Fails unless `bytes` hash to the pinned value.
-fn verify_pin(
-    path: &Path,
-    bytes: &[u8],
-    pinned: &str,
-    constant: &str,
-    pin_file: &str,
-) -> Result<(), String> {
+/// Fails unless the spec's bytes hash to the generator's pinned value.
+fn verify_pin(generator: &Generator, path: &Path, bytes: &[u8]) -> Result<(), String> {
     let actual = sha256_hex(bytes);
-    if actual == pinned {
+    if actual == generator.sha256 {
         return Ok(());
     }
     Err(format!(
-        "the spec changed: {} has sha256 {actual}, but the generator is pinned to {pinned}.\n\
-         Review the spec diff and the generated models, then re-pin: set `{constant}` in \
-         {pin_file} to \"{actual}\" and run `cargo xtask codegen`.",
-        path.display()
+        "the spec changed: {} has sha256 {actual}, but generator `{}` is pinned to {}.\n\
+         Review the spec diff and the generated code, then re-pin: put \"{actual}\" in the \
+         `sha256` of its `GENERATORS` entry (xtask/src/codegen/mod.rs) and in `fetch_specs::SPECS`, \
+         and run `cargo xtask codegen {}`.",
+        path.display(),
+        generator.name,
+        generator.sha256,
+        generator.name
     ))
 }
 
@@ -218,20 +251,76 @@ mod tests {
         );
     }
 
+    fn fake(generate: fn(&str) -> Result<String, String>) -> Generator {
+        Generator {
+            name: "fake",
+            spec: "specs/fake.txt",
+            sha256: "00",
+            output: "out/generated.rs",
+            generate,
+        }
+    }
+
     #[test]
     fn pin_mismatch_says_the_spec_changed_and_how_to_re_pin() {
-        let err = verify_pin(
-            Path::new("spec.yaml"),
-            b"abc",
-            "00",
-            "GROUNDLIGHT_SPEC_SHA256",
-            "xtask/src/codegen/groundlight.rs",
-        )
-        .unwrap_err();
+        let generator = fake(|_| Ok(String::new()));
+        let err = verify_pin(&generator, Path::new("spec.yaml"), b"abc").unwrap_err();
         assert!(err.contains("the spec changed"), "{err}");
-        assert!(err.contains("GROUNDLIGHT_SPEC_SHA256"), "{err}");
+        assert!(err.contains("generator `fake`"), "{err}");
         assert!(err.contains("ba7816bf"), "{err}");
-        assert!(verify_pin(Path::new("s"), b"abc", &sha256_hex(b"abc"), "C", "f").is_ok());
+        assert!(err.contains("cargo xtask codegen fake"), "{err}");
+        let pinned = Generator {
+            sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ..generator
+        };
+        assert!(verify_pin(&pinned, Path::new("s"), b"abc").is_ok());
+    }
+
+    #[test]
+    fn ensure_file_contents_writes_then_checks() {
+        let root = std::env::temp_dir().join(format!("xtask-codegen-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let generator = fake(|_| Ok(String::new()));
+        let err = ensure_file_contents(&root, &generator, "a\n", true).unwrap_err();
+        assert!(
+            err.contains("is missing; run `cargo xtask codegen fake`"),
+            "{err}"
+        );
+        assert_eq!(
+            ensure_file_contents(&root, &generator, "a\n", false),
+            Ok("written")
+        );
+        assert_eq!(
+            ensure_file_contents(&root, &generator, "a\n", false),
+            Ok("unchanged")
+        );
+        assert_eq!(
+            ensure_file_contents(&root, &generator, "a\n", true),
+            Ok("is up to date")
+        );
+        // A CRLF checkout of the same text is not stale.
+        fs::write(root.join(generator.output), "a\r\n").unwrap();
+        assert_eq!(
+            ensure_file_contents(&root, &generator, "a\n", true),
+            Ok("is up to date")
+        );
+        let err = ensure_file_contents(&root, &generator, "b\n", true).unwrap_err();
+        assert!(
+            err.contains("out/generated.rs is stale; run `cargo xtask codegen fake`"),
+            "{err}"
+        );
+        assert!(err.contains("- a") && err.contains("+ b"), "{err}");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn generator_names_are_unique_and_outputs_distinct() {
+        for (i, a) in GENERATORS.iter().enumerate() {
+            for b in &GENERATORS[i + 1..] {
+                assert_ne!(a.name, b.name);
+                assert_ne!(a.output, b.output);
+            }
+        }
     }
 
     #[test]
