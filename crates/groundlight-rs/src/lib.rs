@@ -61,6 +61,7 @@
 //! - `testing`: [`testing::FakeGroundlight`], an in-process fake of the API for your tests.
 
 pub mod account;
+mod call;
 pub mod client;
 pub mod detectors;
 pub mod edge;
@@ -72,18 +73,21 @@ pub mod inspections;
 pub mod labels;
 pub mod metadata;
 pub mod models;
+pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use client::{
-    DEFAULT_ENDPOINT, DEFAULT_REQUEST_TIMEOUT, DetectorRef, Groundlight, GroundlightBuilder,
-    ImageQueryRef, default_retry_policy, is_retryable_status, sanitize_endpoint,
+    DEFAULT_BASE_URL, DEFAULT_TIMEOUT, DetectorRef, ENV_API_KEY, ENV_BASE_URL,
+    ENV_DISABLE_TLS_VERIFY, ENV_SHRINK_OVERSIZED_IMAGES, Groundlight, GroundlightBuilder,
+    ImageQueryRef, sanitize_endpoint,
 };
 pub use detectors::{CreateDetector, GetOrCreateDetector, ListDetectors};
 pub use edge::EdgeApi;
 pub use error::{Error, Result};
 pub use experimental::{
-    AskVlmVerify, CreateNote, CreatePrimingGroup, GenerateSyntheticImage, synthetic_image_bytes,
+    AskVlmVerify, CreateNote, CreatePrimingGroup, GenerateSyntheticImage, ListDetectorPipelines,
+    ListPrimingGroups, VlmImages, synthetic_image_bytes,
 };
 pub use image_queries::{
     AskAsync, AskConfident, AskMl, DEFAULT_WAIT, HumanReview, ListImageQueries, SubmitImageQuery,
@@ -91,9 +95,17 @@ pub use image_queries::{
 };
 pub use images::Image;
 pub use labels::{AddLabel, LabelAnswer, create_roi};
+pub use retry::{default_retry_policy, is_retryable_status};
 
-/// Re-exported so users name the same versions.
-pub use vision_sdk_common::{self, ManualClock, MediaSource, RetryPolicy, Secret};
+/// The shared crate, re-exported so users name the same versions.
+pub use vision_sdk_common as common;
+/// The old name of [`common`], kept (hidden) while the tests move to it.
+#[doc(hidden)]
+pub use vision_sdk_common;
+pub use vision_sdk_common::page::Page;
+pub use vision_sdk_common::{
+    ClientOptions, CredentialError, ManualClock, MediaInput, MediaSource, RetryPolicy, Secret,
+};
 
 /// The `image` crate, re-exported for decoded-pixel input (feature `image`).
 #[cfg(feature = "image")]

@@ -151,7 +151,7 @@ async fn async_submit_label_and_timeouts() {
     let err = gl
         .submit_image_query(&det, JPEG)
         .wait(Duration::from_secs(5))
-        .error_on_timeout()
+        .error_on_timeout(true)
         .send()
         .await
         .unwrap_err();

@@ -867,7 +867,58 @@ pub struct EdgeEndpointConfig {
     pub extra: Map<String, Value>,
 }
 
+/// The official SDK's defaults for [`EdgeEndpointConfig`] fields (`edge/config.py`, 1.3.1).
+pub mod edge_defaults {
+    /// `global_config.refresh_rate`, seconds.
+    pub const REFRESH_RATE: f64 = 60.0;
+    /// `global_config.confident_audit_rate`.
+    pub const CONFIDENT_AUDIT_RATE: f64 = 1e-5;
+    /// `enabled` of an inference configuration.
+    pub const ENABLED: bool = true;
+    /// `always_return_edge_prediction`.
+    pub const ALWAYS_RETURN_EDGE_PREDICTION: bool = false;
+    /// `disable_cloud_escalation`.
+    pub const DISABLE_CLOUD_ESCALATION: bool = false;
+    /// `min_time_between_escalations`, seconds.
+    pub const MIN_TIME_BETWEEN_ESCALATIONS: f64 = 30.0;
+}
+
 impl EdgeEndpointConfig {
+    /// This configuration with every unset field given the official SDK's default
+    /// ([`edge_defaults`]), as the official SDK sends it.
+    ///
+    /// ```
+    /// use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
+    /// let mut config = EdgeEndpointConfig::default();
+    /// config.add_detector("det_1", "default", EdgeInferenceConfig::default());
+    /// let full = config.with_official_defaults();
+    /// assert_eq!(full.global_config.refresh_rate, Some(60.0));
+    /// assert_eq!(full.edge_inference_configs["default"].min_time_between_escalations, Some(30.0));
+    /// ```
+    pub fn with_official_defaults(&self) -> Self {
+        let mut config = self.clone();
+        let global = &mut config.global_config;
+        global
+            .refresh_rate
+            .get_or_insert(edge_defaults::REFRESH_RATE);
+        global
+            .confident_audit_rate
+            .get_or_insert(edge_defaults::CONFIDENT_AUDIT_RATE);
+        for inference in config.edge_inference_configs.values_mut() {
+            inference.enabled.get_or_insert(edge_defaults::ENABLED);
+            inference
+                .always_return_edge_prediction
+                .get_or_insert(edge_defaults::ALWAYS_RETURN_EDGE_PREDICTION);
+            inference
+                .disable_cloud_escalation
+                .get_or_insert(edge_defaults::DISABLE_CLOUD_ESCALATION);
+            inference
+                .min_time_between_escalations
+                .get_or_insert(edge_defaults::MIN_TIME_BETWEEN_ESCALATIONS);
+        }
+        config
+    }
+
     /// Serves `detector_id` with the inference configuration `config_name`, registering `config`
     /// under that name. Returns `false` (and changes nothing) when the detector is already
     /// listed or a *different* configuration already has that name.
@@ -902,7 +953,7 @@ impl EdgeEndpointConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EdgeGlobalConfig {
-    /// Seconds between checks for a new model binary (Edge default 60).
+    /// Seconds between checks for a new model binary (official default 60).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_rate: Option<f64>,
     /// Probability that a confident prediction is sent to the cloud for audit (default 1e-5).
@@ -929,7 +980,7 @@ pub struct EdgeInferenceConfig {
     /// Never escalate to the cloud; requires `always_return_edge_prediction` (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_cloud_escalation: Option<bool>,
-    /// Minimum seconds between cloud escalations for a detector (default 2.0).
+    /// Minimum seconds between cloud escalations for a detector (official default 30.0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_time_between_escalations: Option<f64>,
     /// Fields this SDK does not model.
