@@ -72,7 +72,7 @@ where
             let page = page.await?;
             Ok(Page {
                 has_next: page.next.is_some(),
-                total: u64::try_from(page.count).ok(),
+                total: page.count.and_then(|n| u64::try_from(n).ok()),
                 items: page.results,
             })
         }
@@ -125,7 +125,11 @@ impl Groundlight {
         check_len("name", name, 1, 200)?;
         let url = self.api_url_with_query(&["v1", "detectors"], [("name", name)]);
         let page: PaginatedDetectorList = self.get_json("get_detector_by_name", url).await?;
-        match page.count {
+        // A `null` count is read from the results.
+        let count = page
+            .count
+            .unwrap_or_else(|| i64::try_from(page.results.len()).unwrap_or(i64::MAX));
+        match count {
             0 => Err(Error::NotFound {
                 kind: "detector named",
                 id: name.to_owned(),

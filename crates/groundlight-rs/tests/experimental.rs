@@ -193,7 +193,7 @@ async fn priming_groups() {
             .await
             .unwrap()
             .count,
-        1
+        Some(1)
     );
     let created =
         s.gl.create_priming_group("g", "pipe_1", DetectorModeEnum::Binary)

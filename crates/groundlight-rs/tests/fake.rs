@@ -103,7 +103,7 @@ async fn lists_page_and_stream() {
         fake.add_detector(&format!("det {i}"), "q?");
     }
     let page = gl.list_detectors().page(3).send().await.unwrap();
-    assert_eq!(page.count, 25);
+    assert_eq!(page.count, Some(25));
     assert_eq!(page.results.len(), 5);
     assert!(!page.has_next());
     let before = fake.received_requests().await.len();
