@@ -26,7 +26,6 @@
 //! | `add_label` | no: each POST records another label |
 //! | `create_detector_group`, `create_note`, `create_priming_group`, `start_inspection` | no |
 //! | `ask_vlm_verify`, `generate_synthetic_image` | yes: they compute an answer and create nothing |
-//! | [`make_generic_api_request`](crate::Groundlight::make_generic_api_request) | `GET`/`HEAD`/`PUT`/`DELETE`/`OPTIONS` yes, `POST`/`PATCH` no |
 
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
