@@ -20,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the fake alive for the whole run when there is no token.
     let (gl, _fake) = match std::env::var("GROUNDLIGHT_API_TOKEN") {
         Ok(token) if !token.trim().is_empty() => {
-            let gl = Groundlight::new()?;
+            let gl = Groundlight::from_env()?;
             println!("Using the Groundlight service at {}", gl.endpoint());
             (gl, None)
         }

@@ -4,31 +4,32 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{ACCEPT, HeaderName, HeaderValue, USER_AGENT};
-use http::{Method, StatusCode};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use http::Method;
+use http::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use vision_sdk_common::clock::Clock;
-use vision_sdk_common::transport::TransportConfig;
-use vision_sdk_common::auth::Auth;
-use vision_sdk_common::internal::classify::{StandardClassifier, TooManyRequests};
-use vision_sdk_common::internal::{Executor, HttpResponse, Idempotency, RequestSpec};
-use vision_sdk_common::{AuthScheme, RetryPolicy, Secret};
+use vision_sdk_common::internal::url::{
+    BaseUrlError, QueryEncoding, join, parse_base_url, push_query, redact_unparsable,
+};
+use vision_sdk_common::internal::{HttpResponse, Idempotency, RequestSpec};
+use vision_sdk_common::options::{OptionsError, ProviderDefaults};
+use vision_sdk_common::{AuthScheme, ClientOptions, RetryPolicy, Secret};
 
 use crate::error::{Error, Result};
 use crate::models::{Detector, ImageQuery};
+use crate::retry::{default_retry_policy, shared_classifier};
 
 /// The endpoint used when none is configured (sanitised to `https://api.groundlight.ai/device-api`).
-pub const DEFAULT_ENDPOINT: &str = "https://api.groundlight.ai/";
+pub const DEFAULT_BASE_URL: &str = "https://api.groundlight.ai/";
 
 /// The default total timeout of one HTTP request (the official SDK's `DEFAULT_REQUEST_TIMEOUT`).
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Environment variable holding the API token.
-pub const ENV_API_TOKEN: &str = "GROUNDLIGHT_API_TOKEN";
+/// Environment variable holding the API token (the official SDK's `API_TOKEN_VARIABLE_NAME`).
+pub const ENV_API_KEY: &str = "GROUNDLIGHT_API_TOKEN";
 /// Environment variable holding the endpoint.
-pub const ENV_ENDPOINT: &str = "GROUNDLIGHT_ENDPOINT";
+pub const ENV_BASE_URL: &str = "GROUNDLIGHT_ENDPOINT";
 /// Environment variable that disables TLS certificate verification when exactly `1`.
 pub const ENV_DISABLE_TLS_VERIFY: &str = "DISABLE_TLS_VERIFY";
 /// Environment variable that turns shrinking of oversized images off when `0` (`1` by default).
@@ -37,52 +38,11 @@ pub const ENV_SHRINK_OVERSIZED_IMAGES: &str = "GROUNDLIGHT_SHRINK_OVERSIZED_IMAG
 /// The header carrying the API token.
 pub(crate) const API_TOKEN_HEADER: &str = "x-api-token";
 
-/// Characters left unescaped in query values: RFC 3986 "unreserved" only.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// The official SDK's retry policy: 4 attempts in all, full jitter from 0.2 s doubling
-/// (0.2, 0.4, 0.8 s ceilings); `Retry-After` honoured up to 60 s.
-///
-/// ```
-/// let policy = groundlight::default_retry_policy();
-/// assert_eq!(policy.attempts(), 4);
-/// assert_eq!(policy.backoff_ceiling(0), std::time::Duration::from_millis(200));
-/// assert_eq!(policy.backoff_ceiling(2), std::time::Duration::from_millis(800));
-/// ```
-pub fn default_retry_policy() -> RetryPolicy {
-    RetryPolicy::new()
-        .max_attempts(4)
-        .initial_backoff(Duration::from_millis(200))
-        .multiplier(2.0)
-        .max_backoff(Duration::from_secs(30))
-        .max_retry_after(Duration::from_secs(60))
-}
-
-/// Which failed answers are worth retrying in themselves: every 5xx and 429 Too Many Requests.
-/// The client retries a 429 only when it carries `Retry-After` (and waits as long as it says).
-pub fn is_retryable_status(status: StatusCode) -> bool {
-    status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
-}
-
-/// The retry rule: every 5xx (as the official SDK), and a 429 only when the server says when to
-/// come back with a parsable `Retry-After`; a bare 429 is returned to the caller.
-pub(crate) fn classifier() -> &'static StandardClassifier {
-    static CLASSIFIER: std::sync::LazyLock<StandardClassifier> = std::sync::LazyLock::new(|| {
-        StandardClassifier::new()
-            .retry_server_errors()
-            .too_many_requests(TooManyRequests::RetryWhenRetryAfter)
-    });
-    &CLASSIFIER
-}
-
 /// Sanitises an endpoint exactly as the official SDK's `sanitize_endpoint_url`.
 ///
-/// * The scheme must be `http` or `https` and there must be a host; a query or fragment is
-///   rejected.
+/// * The scheme must be `http` or `https` and there must be a host; a query, a fragment or
+///   credentials (`user:pass@`) are rejected. The error text never shows a query or userinfo,
+///   so a token pasted into the URL is not echoed.
 /// * A missing path or `/` becomes `/device-api`; a trailing `/` is removed.
 /// * `/device-api`, `/v1`, `/v2`, `/v3` are the expected paths; any other path is kept, with a
 ///   warning.
@@ -98,46 +58,33 @@ pub(crate) fn classifier() -> &'static StandardClassifier {
 ///
 /// # Errors
 ///
-/// [`Error::Config`] for an unparsable URL, another scheme, no host, a query or a fragment.
+/// [`Error::Config`] for an unparsable URL, another scheme, no host, a query, a fragment or
+/// credentials.
 pub fn sanitize_endpoint(endpoint: &str) -> Result<Url> {
-    let trimmed = endpoint.trim();
-    let bad = |why: &str| Error::Config(format!("invalid endpoint '{trimmed}': {why}"));
-    let mut url = Url::parse(trimmed).map_err(|e| bad(&e.to_string()))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(bad("the scheme must be http or https"));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("there is no host"));
-    }
-    if url.query().is_some() {
-        return Err(bad("it must not have a query string"));
-    }
-    if url.fragment().is_some() {
-        return Err(bad("it must not have a fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("credentials in the URL are not supported"));
-    }
+    let mut url = parse_base_url(endpoint).map_err(|e| endpoint_error(endpoint, &e))?;
+    // `parse_base_url` leaves a path ending in `/`.
     let mut path = url.path().to_owned();
-    if path.is_empty() {
-        path.push('/');
-    }
-    if !path.ends_with('/') {
-        path.push('/');
-    }
     if path == "/" {
         path = "/device-api/".to_owned();
     }
     if !matches!(path.as_str(), "/device-api/" | "/v1/" | "/v2/" | "/v3/") {
         tracing::warn!(
-            endpoint = trimmed,
+            endpoint = %url,
             path = %path,
             "Endpoint path is not one of the expected ones (/device-api/, /v1/, /v2/, /v3/); keeping it"
         );
     }
-    let path = path.trim_end_matches('/');
-    url.set_path(path);
+    url.set_path(path.trim_end_matches('/'));
     Ok(url)
+}
+
+/// The error for a refused endpoint: the URL shown without its query, fragment or userinfo.
+fn endpoint_error(text: &str, error: &BaseUrlError) -> Error {
+    Error::Config(format!(
+        "invalid endpoint '{}': {}",
+        redact_unparsable(text.trim()),
+        error.why
+    ))
 }
 
 /// Reads a `0`/`1` flag as the official SDK's `read_env_flag` (surrounding whitespace ignored).
@@ -159,12 +106,11 @@ fn parse_flag(name: &str, value: &str) -> Result<bool> {
 /// use groundlight::Groundlight;
 ///
 /// # async fn run() -> groundlight::Result<()> {
-/// let gl = Groundlight::new()?; // GROUNDLIGHT_API_TOKEN, GROUNDLIGHT_ENDPOINT
-/// let detector = gl.get_or_create_detector("door", "Is the door open?").send().await?;
+/// let gl = Groundlight::from_env()?; // GROUNDLIGHT_API_TOKEN, GROUNDLIGHT_ENDPOINT
+/// let detector = gl.get_or_create_detector("door", "Is the door open?").await?;
 /// let iq = gl
 ///     .submit_image_query(&detector, groundlight::Image::from_path("door.jpg"))
 ///     .wait(Duration::from_secs(10))
-///     .send()
 ///     .await?;
 /// println!("{:?} ({:?})", iq.label(), iq.confidence());
 /// # Ok(())
@@ -173,23 +119,28 @@ fn parse_flag(name: &str, value: &str) -> Result<bool> {
 #[derive(Clone)]
 pub struct Groundlight {
     pub(crate) inner: Arc<Inner>,
-    pub(crate) timeout: Duration,
+    pub(crate) call: CallOptions,
 }
 
 pub(crate) struct Inner {
-    pub(crate) executor: Executor,
+    pub(crate) executor: vision_sdk_common::internal::Executor,
     pub(crate) endpoint: Url,
     pub(crate) shrink_oversized_images: bool,
-    /// The SDK's User-Agent, when the HTTP client does not already send it by default (a
-    /// caller-supplied client).
-    pub(crate) user_agent_per_request: Option<HeaderValue>,
+}
+
+/// Per-call overrides carried by a client clone (a call builder's `request_timeout` and
+/// `retry_policy`, [`Groundlight::with_timeout`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for Groundlight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Groundlight")
             .field("endpoint", &self.inner.endpoint.as_str())
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.timeout())
             .field(
                 "shrink_oversized_images",
                 &self.inner.shrink_oversized_images,
@@ -200,34 +151,59 @@ impl fmt::Debug for Groundlight {
 }
 
 impl Groundlight {
-    /// A client configured from the environment: `GROUNDLIGHT_API_TOKEN` (required),
-    /// `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`, `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`.
+    /// A client with this API token; everything else from the environment (as
+    /// `Groundlight(api_token=…)` does): `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`,
+    /// `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`.
     ///
     /// Unlike the official SDK, construction sends no request (no `/v1/me` check, no token
     /// rotation); call [`Groundlight::whoami`] to check the token.
     ///
+    /// ```
+    /// let gl = groundlight::Groundlight::new("api_xyz").unwrap();
+    /// assert!(!format!("{gl:?}").contains("api_xyz"));
+    /// ```
+    ///
     /// # Errors
     ///
-    /// [`Error::ApiToken`] when no token is set or it is blank, [`Error::Config`] for a bad
-    /// endpoint or flag.
-    pub fn new() -> Result<Self> {
-        Self::builder().from_env().build()
+    /// [`Error::Credential`] when the token is blank or not header-safe, [`Error::Config`] for
+    /// a bad endpoint or flag.
+    pub fn new(api_token: impl Into<Secret>) -> Result<Self> {
+        Self::builder().api_token(api_token).build()
     }
 
-    /// A builder with no configuration read yet (call [`GroundlightBuilder::from_env`] to read
-    /// the environment).
+    /// A client configured from the environment: `GROUNDLIGHT_API_TOKEN` (required),
+    /// `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`, `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`
+    /// (the official `Groundlight()`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Credential`] when no token is set or it is blank, [`Error::Config`] for a bad
+    /// endpoint or flag.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// A builder; whatever is not set on it falls back to the environment at
+    /// [`build`](GroundlightBuilder::build), then to the defaults.
     pub fn builder() -> GroundlightBuilder {
         GroundlightBuilder::default()
     }
 
     /// The sanitised endpoint, e.g. `https://api.groundlight.ai/device-api`.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    /// The sanitised endpoint (the official SDK's `gl.endpoint`; same as [`Self::base_url`]).
     pub fn endpoint(&self) -> &Url {
         &self.inner.endpoint
     }
 
-    /// The total timeout each HTTP request of this client gets.
-    pub fn request_timeout(&self) -> Duration {
-        self.timeout
+    /// The total timeout each HTTP request of this client gets (`None`: no limit).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.call
+            .timeout
+            .or_else(|| self.inner.executor.default_timeout())
     }
 
     /// A client sharing this one's connections and settings whose requests time out after
@@ -239,10 +215,17 @@ impl Groundlight {
     /// # Ok(()) }
     /// ```
     pub fn with_timeout(&self, timeout: Duration) -> Self {
-        Self {
-            inner: Arc::clone(&self.inner),
-            timeout,
-        }
+        let mut client = self.clone();
+        client.call.timeout = Some(timeout);
+        client
+    }
+
+    /// A client sharing this one's connections and settings with another retry policy
+    /// ([`RetryPolicy::none`] turns retries off).
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        let mut client = self.clone();
+        client.call.retry = Some(policy);
+        client
     }
 
     /// Whether oversized images are shrunk before upload.
@@ -256,42 +239,42 @@ impl Groundlight {
 
     /// `{endpoint}/{segments…}`, each segment percent-encoded.
     pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.endpoint.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
+        join(&self.inner.endpoint, segments)
+    }
+
+    /// [`Self::api_url`] with query pairs (RFC 3986: a space is `%20`, `=` is `%3D`).
+    pub(crate) fn api_url_with_query<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        segments: &[&str],
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Url {
+        let mut url = self.api_url(segments);
+        push_query(&mut url, QueryEncoding::Rfc3986, pairs);
         url
     }
 
     /// The Edge Endpoint's origin (`scheme://host:port`, without `/device-api`) + segments.
     pub(crate) fn edge_url(&self, segments: &[&str]) -> Url {
-        let mut url = self.inner.endpoint.clone();
-        url.set_path("/");
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.clear().extend(segments);
-        }
-        url
+        let mut origin = self.inner.endpoint.clone();
+        origin.set_path("/");
+        join(&origin, segments)
     }
 
-    /// A request with the SDK's headers and this client's timeout.
+    /// A request with the SDK's headers and this client's per-call timeout, if any (otherwise
+    /// the executor applies the client's).
     pub(crate) fn request(&self, method: Method, url: Url) -> RequestSpec {
-        let mut spec = RequestSpec::new(method, url)
+        RequestSpec::new(method, url)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(HeaderName::from_static("x-request-id"), request_id());
-        // The built-in HTTP client sends the SDK's User-Agent by default; a caller-supplied one
-        // gets it on every request.
-        if let Some(user_agent) = &self.inner.user_agent_per_request {
-            spec = spec.header(USER_AGENT, user_agent.clone());
-        }
-        spec.header(
-            HeaderName::from_static("x-sdk-language"),
-            HeaderValue::from_static("rust"),
-        )
-        .header(
-            HeaderName::from_static("x-sdk-version"),
-            HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-        )
-        .timeout(Some(self.timeout))
+            .header(HeaderName::from_static("x-request-id"), request_id())
+            .header(
+                HeaderName::from_static("x-sdk-language"),
+                HeaderValue::from_static("rust"),
+            )
+            .header(
+                HeaderName::from_static("x-sdk-version"),
+                HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+            )
+            .timeout(self.call.timeout)
     }
 
     pub(crate) async fn execute(
@@ -300,11 +283,22 @@ impl Groundlight {
         idempotency: Idempotency,
         spec: RequestSpec,
     ) -> Result<HttpResponse> {
-        self.inner
-            .executor
-            .execute(operation, idempotency, spec)
-            .await
-            .map_err(Error::from_http)
+        let executor = &self.inner.executor;
+        let result = match &self.call.retry {
+            Some(policy) => {
+                executor
+                    .execute_with(
+                        operation,
+                        idempotency,
+                        policy,
+                        crate::retry::classifier(),
+                        spec,
+                    )
+                    .await
+            }
+            None => executor.execute(operation, idempotency, spec).await,
+        };
+        result.map_err(Error::from_http)
     }
 
     pub(crate) async fn execute_json<T: DeserializeOwned>(
@@ -364,28 +358,15 @@ fn request_id_from_bits(bits: u128) -> HeaderValue {
     HeaderValue::from_bytes(&value).unwrap_or_else(|_| HeaderValue::from_static("req_uu"))
 }
 
-/// Appends `pairs` to `url`'s query, each value percent-encoded (spaces as `%20`, `=` as `%3D`).
-pub(crate) fn with_query<K: AsRef<str>, V: AsRef<str>>(
-    mut url: Url,
-    pairs: impl IntoIterator<Item = (K, V)>,
-) -> Url {
-    let mut query = url.query().unwrap_or_default().to_owned();
-    for (k, v) in pairs {
-        if !query.is_empty() {
-            query.push('&');
-        }
-        query.extend(utf8_percent_encode(k.as_ref(), QUERY_VALUE));
-        query.push('=');
-        query.extend(utf8_percent_encode(v.as_ref(), QUERY_VALUE));
-    }
-    url.set_query((!query.is_empty()).then_some(query.as_str()));
-    url
-}
-
 /// Builds a [`Groundlight`] client.
 ///
-/// Settings given here win over the environment (read by [`GroundlightBuilder::from_env`]),
-/// which wins over the defaults.
+/// Settings given here win over the environment (`GROUNDLIGHT_API_TOKEN`,
+/// `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`, `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`, read at
+/// [`build`](Self::build) for whatever was not set, as the official SDK does), which win over
+/// the defaults. The shared setters (`api_key`, `base_url`, `timeout`, `connect_timeout`,
+/// `http_client`, `retry_policy`, `clock`, `user_agent`, `add_root_certificate`,
+/// `danger_accept_invalid_certs`, `env_lookup`) mean the same in every crate of the family;
+/// `api_token` and `endpoint` are their Python names.
 ///
 /// ```
 /// use std::time::Duration;
@@ -396,143 +377,49 @@ pub(crate) fn with_query<K: AsRef<str>, V: AsRef<str>>(
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(gl.endpoint().as_str(), "http://localhost:30101/device-api");
+/// assert_eq!(gl.timeout(), Some(Duration::from_secs(5)));
 /// assert!(!format!("{gl:?}").contains("api_xyz"));
+///
+/// // Only the endpoint is given: the token comes from the environment.
+/// let edge = groundlight::Groundlight::builder()
+///     .endpoint("http://edge:30101")
+///     .env_lookup(|name| (name == "GROUNDLIGHT_API_TOKEN").then(|| "api_from_env".to_owned()))
+///     .build()
+///     .unwrap();
+/// assert_eq!(edge.endpoint().as_str(), "http://edge:30101/device-api");
 /// ```
 #[derive(Default)]
 pub struct GroundlightBuilder {
-    endpoint: Option<String>,
-    api_token: Option<Secret>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    http_client: Option<reqwest::Client>,
-    retry: Option<RetryPolicy>,
-    clock: Option<Arc<dyn Clock>>,
-    accept_invalid_certs: Option<bool>,
+    options: ClientOptions,
     shrink_oversized_images: Option<bool>,
-    env: EnvSettings,
-}
-
-#[derive(Default)]
-struct EnvSettings {
-    endpoint: Option<String>,
-    api_token: Option<Secret>,
-    disable_tls_verify: Option<String>,
-    shrink: Option<String>,
 }
 
 impl fmt::Debug for GroundlightBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GroundlightBuilder")
-            .field("endpoint", &self.endpoint)
-            .field("api_token", &self.api_token)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
-            .field("retry", &self.retry)
-            .field("clock", &self.clock)
-            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("options", &self.options)
             .field("shrink_oversized_images", &self.shrink_oversized_images)
-            .field("env_endpoint", &self.env.endpoint)
-            .field("env_api_token", &self.env.api_token)
-            .field("env_disable_tls_verify", &self.env.disable_tls_verify)
-            .field("env_shrink", &self.env.shrink)
             .finish()
     }
 }
 
 impl GroundlightBuilder {
-    /// Reads `GROUNDLIGHT_API_TOKEN`, `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY` and
-    /// `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES` from the process environment.
-    #[must_use]
-    pub fn from_env(self) -> Self {
-        self.from_env_with(|name| std::env::var(name).ok())
-    }
+    vision_sdk_common::client_options_setters!();
 
-    /// Like [`from_env`](Self::from_env), reading the variables through `lookup` instead of
-    /// the process environment (for tests and embedded configuration).
-    ///
-    /// ```
-    /// let gl = groundlight::Groundlight::builder()
-    ///     .from_env_with(|name| match name {
-    ///         "GROUNDLIGHT_API_TOKEN" => Some("api_from_lookup".into()),
-    ///         "GROUNDLIGHT_ENDPOINT" => Some("http://edge:30101".into()),
-    ///         _ => None,
-    ///     })
-    ///     .build()
-    ///     .unwrap();
-    /// assert_eq!(gl.endpoint().as_str(), "http://edge:30101/device-api");
-    /// ```
+    /// The API token, sent as `x-api-token` (the official SDK's `api_token`; same as
+    /// [`api_key`](Self::api_key)).
     #[must_use]
-    pub fn from_env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
-        self.env = EnvSettings {
-            endpoint: lookup(ENV_ENDPOINT).filter(|v| !v.trim().is_empty()),
-            api_token: lookup(ENV_API_TOKEN).map(Secret::new),
-            disable_tls_verify: lookup(ENV_DISABLE_TLS_VERIFY),
-            shrink: lookup(ENV_SHRINK_OVERSIZED_IMAGES),
-        };
-        self
+    pub fn api_token(self, token: impl Into<Secret>) -> Self {
+        self.api_key(token)
     }
 
     /// The API endpoint (default `https://api.groundlight.ai/`, or an Edge Endpoint such as
-    /// `http://localhost:30101`); sanitised as the official SDK does (see
-    /// [`sanitize_endpoint`]).
+    /// `http://localhost:30101`), sanitised as the official SDK does (see
+    /// [`sanitize_endpoint`]). The official SDK's `endpoint`; same as
+    /// [`base_url`](Self::base_url).
     #[must_use]
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// The API token (sent as `x-api-token`).
-    #[must_use]
-    pub fn api_token(mut self, token: impl Into<Secret>) -> Self {
-        self.api_token = Some(token.into());
-        self
-    }
-
-    /// The total timeout of each HTTP request (default 10 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The TCP + TLS connect timeout of the built-in HTTP client (default 10 s).
-    #[must_use]
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// Uses this `reqwest::Client` (proxies, custom TLS, shared pool). TLS and connect-timeout
-    /// settings of this builder do not apply to it; the request timeout and headers still do.
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// Overrides the retry policy (default: [`default_retry_policy`]). Use
-    /// [`RetryPolicy::none`] to turn retries off.
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// The clock used for retry backoff and result polling (tests inject a
-    /// [`ManualClock`](vision_sdk_common::ManualClock)).
-    #[must_use]
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = Some(clock);
-        self
-    }
-
-    /// Accepts any TLS certificate: only for Edge Endpoints with self-signed certificates on a
-    /// trusted network (the official SDK's `DISABLE_TLS_VERIFY=1`).
-    #[must_use]
-    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
-        self.accept_invalid_certs = Some(accept);
-        self
+    pub fn endpoint(self, endpoint: impl Into<String>) -> Self {
+        self.base_url(endpoint)
     }
 
     /// Whether images over 256,000 bytes are shrunk to a 1024 px long side before upload
@@ -547,93 +434,77 @@ impl GroundlightBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::ApiToken`] when no token was given (here or in `GROUNDLIGHT_API_TOKEN`) or it is
-    /// blank or not a valid header value; [`Error::Config`] for a bad endpoint, a flag variable
-    /// that is not `0`/`1`, or an HTTP client that cannot be built.
+    /// [`Error::Credential`] when no token was given (here or in `GROUNDLIGHT_API_TOKEN`) or it
+    /// is blank or not a valid header value; [`Error::Config`] for a bad endpoint, a flag
+    /// variable that is not `0`/`1`, or an HTTP client that cannot be built.
     pub fn build(self) -> Result<Groundlight> {
-        let token = self
-            .api_token
-            .or(self.env.api_token)
-            .ok_or_else(|| {
-                Error::ApiToken(format!(
-                    "no API token found; set {ENV_API_TOKEN} or call GroundlightBuilder::api_token (tokens are at https://dashboard.groundlight.ai/reef/my-account/api-tokens)"
-                ))
-            })?;
-        if token.is_blank() {
-            return Err(Error::ApiToken("the API token is blank".into()));
-        }
-        if HeaderValue::from_str(token.expose_secret()).is_err() {
-            return Err(Error::ApiToken(
-                "the API token contains characters that cannot be sent in an HTTP header".into(),
-            ));
-        }
-        let endpoint_text = self
-            .endpoint
-            .filter(|e| !e.trim().is_empty())
-            .or(self.env.endpoint)
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        let endpoint = sanitize_endpoint(&endpoint_text)?;
-
-        let env_insecure = match &self.env.disable_tls_verify {
-            Some(v) => Some(parse_flag(ENV_DISABLE_TLS_VERIFY, v)?),
-            None => None,
+        let defaults = provider_defaults();
+        let options = self.options;
+        let endpoint = sanitize_endpoint(&options.base_url_text(&defaults))?;
+        let env_flag = |name: &str| -> Result<Option<bool>> {
+            options
+                .env_var(name)
+                .map(|v| parse_flag(name, &v))
+                .transpose()
         };
-        let env_shrink = match &self.env.shrink {
-            Some(v) => Some(parse_flag(ENV_SHRINK_OVERSIZED_IMAGES, v)?),
-            None => None,
+        let env_insecure = env_flag(ENV_DISABLE_TLS_VERIFY)?;
+        let shrink = match self.shrink_oversized_images {
+            Some(shrink) => shrink,
+            None => env_flag(ENV_SHRINK_OVERSIZED_IMAGES)?.unwrap_or(true),
         };
-        let shrink = self.shrink_oversized_images.or(env_shrink).unwrap_or(true);
-
-        let user_agent = vision_sdk_common::user_agent!();
-        let caller_supplied_client = self.http_client.is_some();
-        let http = match self.http_client {
-            Some(client) => {
-                if self.accept_invalid_certs == Some(true) {
-                    return Err(Error::Config(
-                        "danger_accept_invalid_certs cannot be applied to a caller-supplied http_client; configure that client instead".into(),
-                    ));
-                }
-                if env_insecure == Some(true) {
+        let core = if options.accepts_invalid_certs().is_none() && env_insecure == Some(true) {
+            match options
+                .clone()
+                .danger_accept_invalid_certs(true)
+                .build_with_base_url(&defaults, endpoint.clone())
+            {
+                // A caller-supplied client cannot be changed: the variable is ignored.
+                Err(OptionsError::Invalid(_)) => {
                     tracing::warn!(
                         "{ENV_DISABLE_TLS_VERIFY}=1 is ignored: a caller-supplied http_client is used"
                     );
+                    options.build_with_base_url(&defaults, endpoint.clone())
                 }
-                client
+                other => other,
             }
-            None => {
-                let insecure = self.accept_invalid_certs.or(env_insecure).unwrap_or(false);
-                let mut config =
-                    TransportConfig::new(user_agent.clone()).danger_accept_invalid_certs(insecure);
-                if let Some(connect) = self.connect_timeout {
-                    config = config.connect_timeout(connect);
-                }
-                config
-                    .build()
-                    .map_err(|e| Error::Config(format!("{e}: {}", e.0)))?
-            }
-        };
-        let mut executor = Executor::builder("groundlight", http)
-            .auth(Auth::new(
-                AuthScheme::Header(HeaderName::from_static(API_TOKEN_HEADER)),
-                token,
-            ))
-            .retry(self.retry.unwrap_or_else(default_retry_policy))
-            .classifier(std::sync::Arc::new(classifier().clone()))
-            .request_id_header(HeaderName::from_static("x-request-id"));
-        if let Some(clock) = self.clock {
-            executor = executor.clock(clock);
+        } else {
+            options.build_with_base_url(&defaults, endpoint.clone())
         }
-        let user_agent = HeaderValue::from_str(&user_agent)
-            .unwrap_or_else(|_| HeaderValue::from_static("groundlight-rs"));
+        .map_err(options_error)?;
         Ok(Groundlight {
             inner: Arc::new(Inner {
-                executor: executor.build(),
+                executor: core.executor,
                 endpoint,
                 shrink_oversized_images: shrink,
-                user_agent_per_request: caller_supplied_client.then_some(user_agent),
             }),
-            timeout: self.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            call: CallOptions::default(),
         })
+    }
+}
+
+/// What the shared options need to know about Groundlight.
+fn provider_defaults() -> ProviderDefaults {
+    ProviderDefaults::new(
+        "groundlight",
+        vision_sdk_common::user_agent!(),
+        DEFAULT_BASE_URL,
+    )
+    .key_env(&[ENV_API_KEY])
+    .base_url_env(&[ENV_BASE_URL])
+    .auth(vec![AuthScheme::Header(HeaderName::from_static(
+        API_TOKEN_HEADER,
+    ))])
+    .timeout(Some(DEFAULT_TIMEOUT))
+    .retry(default_retry_policy())
+    .classifier(shared_classifier())
+    .request_id_header("x-request-id")
+}
+
+fn options_error(error: OptionsError) -> Error {
+    match error {
+        OptionsError::Credential(e) => Error::Credential(e),
+        OptionsError::BaseUrl(e) => Error::Config(format!("invalid endpoint: {}", e.why)),
+        other => Error::Config(other.to_string()),
     }
 }
 
@@ -790,6 +661,7 @@ impl From<&String> for ImageQueryRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vision_sdk_common::CredentialError;
 
     #[test]
     fn sanitizes_like_the_official_sdk() {
@@ -818,6 +690,7 @@ mod tests {
             "x.com",
             "https://",
             "https://x/?a=1",
+            "https://x/?",
             "https://x/#frag",
             "https://u:p@x/",
             "",
@@ -830,10 +703,31 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_errors_never_show_a_token() {
+        for bad in [
+            "https://user:api_SECRET@x/",
+            "https://x/?token=api_SECRET",
+            "not a url?api_SECRET",
+            "https://x/#api_SECRET",
+        ] {
+            let err = sanitize_endpoint(bad).unwrap_err().to_string();
+            assert!(!err.contains("api_SECRET"), "{err}");
+            let err = Groundlight::builder()
+                .api_token("t")
+                .endpoint(bad)
+                .env_lookup(|_| None)
+                .build()
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("api_SECRET"), "{err}");
+        }
+    }
+
+    #[test]
     fn flags_are_exactly_zero_or_one() {
         assert!(parse_flag("F", "1").unwrap());
         assert!(!parse_flag("F", " 0 ").unwrap());
-        for bad in ["true", "yes", "2", "", "01"] {
+        for bad in ["true", "yes", "2", "01"] {
             assert!(parse_flag("F", bad).is_err(), "{bad}");
         }
     }
@@ -865,34 +759,36 @@ mod tests {
         }
     }
 
-    #[test]
-    fn query_values_are_percent_encoded() {
-        let url = Url::parse("http://x/device-api/v1/detectors").unwrap();
-        let url = with_query(url, [("name", "door detector & co?x=1")]);
-        assert_eq!(url.query(), Some("name=door%20detector%20%26%20co%3Fx%3D1"));
-        let url = with_query(url, [("page", "2")]);
-        assert!(url.query().unwrap().ends_with("&page=2"));
-        let empty: [(&str, &str); 0] = [];
-        let plain = with_query(Url::parse("http://x/a").unwrap(), empty);
-        assert_eq!(plain.query(), None);
+    fn env(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn builder_resolves_token_and_env() {
-        let missing = Groundlight::builder().build().unwrap_err();
-        assert!(matches!(missing, Error::ApiToken(_)), "{missing}");
-        let blank = Groundlight::builder().api_token("  ").build().unwrap_err();
-        assert!(matches!(blank, Error::ApiToken(_)));
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
+        let missing = Groundlight::builder()
+            .env_lookup(|_| None)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(missing, Error::Credential(CredentialError::Missing { .. })),
+            "{missing}"
+        );
+        assert!(missing.to_string().contains(ENV_API_KEY), "{missing}");
+        let blank = Groundlight::builder()
+            .api_token("  ")
+            .env_lookup(|_| None)
+            .build()
+            .unwrap_err();
+        assert!(matches!(blank, Error::Credential(CredentialError::Blank)));
         let gl = Groundlight::builder()
-            .from_env_with(env(&[
+            .env_lookup(env(&[
                 ("GROUNDLIGHT_API_TOKEN", "api_env"),
                 ("GROUNDLIGHT_ENDPOINT", "  "),
                 ("GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES", "0"),
@@ -904,24 +800,24 @@ mod tests {
             "https://api.groundlight.ai/device-api"
         );
         assert!(!gl.shrinks_oversized_images());
-        assert_eq!(gl.request_timeout(), DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(gl.timeout(), Some(DEFAULT_TIMEOUT));
         let err = Groundlight::builder()
-            .from_env_with(env(&[
+            .env_lookup(env(&[
                 ("GROUNDLIGHT_API_TOKEN", "api_env"),
                 ("DISABLE_TLS_VERIFY", "true"),
             ]))
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::Config(_)), "{err}");
-        // Blank token in the environment.
+        // Blank token in the environment counts as unset.
         let err = Groundlight::builder()
-            .from_env_with(env(&[("GROUNDLIGHT_API_TOKEN", " ")]))
+            .env_lookup(env(&[("GROUNDLIGHT_API_TOKEN", " ")]))
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::ApiToken(_)));
-        // Explicit settings beat the environment.
+        assert!(matches!(err, Error::Credential(_)));
+        // Explicit settings beat the environment; the token still comes from it.
         let gl = Groundlight::builder()
-            .from_env_with(env(&[
+            .env_lookup(env(&[
                 ("GROUNDLIGHT_API_TOKEN", "api_env"),
                 ("GROUNDLIGHT_ENDPOINT", "http://env:1"),
                 ("DISABLE_TLS_VERIFY", "1"),
@@ -930,6 +826,15 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(gl.endpoint().as_str(), "http://explicit:2/v1");
+        // DISABLE_TLS_VERIFY=1 with a caller's client is ignored (with a warning).
+        Groundlight::builder()
+            .env_lookup(env(&[
+                ("GROUNDLIGHT_API_TOKEN", "api_env"),
+                ("DISABLE_TLS_VERIFY", "1"),
+            ]))
+            .http_client(reqwest::Client::new())
+            .build()
+            .unwrap();
     }
 
     #[test]
@@ -952,5 +857,8 @@ mod tests {
             gl.edge_url(&["edge-config"]).as_str(),
             "http://h:1/edge-config"
         );
+        assert_eq!(gl.edge_url(&[]).as_str(), "http://h:1/");
+        let url = gl.api_url_with_query(&["v1", "detectors"], [("name", "door detector & co?x=1")]);
+        assert_eq!(url.query(), Some("name=door%20detector%20%26%20co%3Fx%3D1"));
     }
 }

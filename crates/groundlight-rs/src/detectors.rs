@@ -1,4 +1,14 @@
 //! Detectors: create, look up, list, update, delete; detector groups.
+//!
+//! # Creates that fail ambiguously
+//!
+//! A create (`POST /v1/detectors`) carries no idempotency key, so it is never re-sent after
+//! the server may have acted on it. When it fails ambiguously — the connection broke or timed
+//! out after the request was sent ([`HttpError::OutcomeUnknown`](vision_sdk_common::HttpError::OutcomeUnknown)),
+//! or the server answered 5xx — the client reconciles: detector names are unique, so it looks
+//! the name up (`GET /v1/detectors?name=…`) and returns the detector when it exists with the
+//! same query (and mode). Otherwise the original error is returned: no second create is sent,
+//! so no duplicate is ever created; the caller may retry.
 
 use std::future::Future;
 
@@ -9,12 +19,21 @@ use serde_json::{Value, json};
 use vision_sdk_common::internal::Idempotency;
 use vision_sdk_common::page::{Page, items};
 
-use crate::client::{DetectorRef, Groundlight, with_query};
+use crate::call::call_builder;
+use crate::client::{DetectorRef, Groundlight};
 use crate::error::{Error, Result};
 use crate::metadata::encode_metadata;
 use crate::models::{
     Detector, DetectorGroup, EscalationTypeEnum, ModeEnum, Paginated, PaginatedDetectorList,
 };
+
+/// Checks that a text is not empty (for fields the API gives no length limit).
+pub(crate) fn check_non_empty(what: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(Error::invalid(format!("{what} must not be empty")));
+    }
+    Ok(())
+}
 
 /// Checks a text length in characters.
 pub(crate) fn check_len(what: &str, value: &str, min: usize, max: usize) -> Result<()> {
@@ -53,7 +72,7 @@ where
             let page = page.await?;
             Ok(Page {
                 has_next: page.next.is_some(),
-                total: u64::try_from(page.count).ok(),
+                total: page.count.and_then(|n| u64::try_from(n).ok()),
                 items: page.results,
             })
         }
@@ -104,9 +123,13 @@ impl Groundlight {
     /// the server reports several.
     pub async fn get_detector_by_name(&self, name: &str) -> Result<Detector> {
         check_len("name", name, 1, 200)?;
-        let url = with_query(self.api_url(&["v1", "detectors"]), [("name", name)]);
+        let url = self.api_url_with_query(&["v1", "detectors"], [("name", name)]);
         let page: PaginatedDetectorList = self.get_json("get_detector_by_name", url).await?;
-        match page.count {
+        // A `null` count is read from the results.
+        let count = page
+            .count
+            .unwrap_or_else(|| i64::try_from(page.results.len()).unwrap_or(i64::MAX));
+        match count {
             0 => Err(Error::NotFound {
                 kind: "detector named",
                 id: name.to_owned(),
@@ -133,19 +156,44 @@ impl Groundlight {
         }
     }
 
-    /// Creates a binary (YES/NO) detector: `POST /v1/detectors`.
+    /// Creates a detector: `POST /v1/detectors`. Binary (YES/NO) unless
+    /// [`CreateDetector::mode`] says otherwise; [`CreateDetector::class_names`] gives the
+    /// classes of the other modes (the official SDK's `mode=` and `class_names=`).
     ///
     /// ```no_run
+    /// use groundlight::models::ModeEnum;
     /// # async fn run(gl: groundlight::Groundlight) -> groundlight::Result<()> {
     /// let det = gl
     ///     .create_detector("door", "Is the door open?")
     ///     .confidence_threshold(0.8)
     ///     .metadata(serde_json::json!({"site": "dock 3"}))
-    ///     .send()
+    ///     .await?;
+    /// let people = gl
+    ///     .create_detector("people", "How many people?")
+    ///     .mode(ModeEnum::Count)
+    ///     .class_names(["person"])
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub fn create_detector(
+        &self,
+        name: impl Into<String>,
+        query: impl Into<String>,
+    ) -> CreateDetector {
+        CreateDetector::new(
+            self,
+            name.into(),
+            query.into(),
+            DetectorMode::Generic {
+                mode: ModeEnum::Binary,
+                class_names: None,
+            },
+        )
+    }
+
+    /// Creates a binary (YES/NO) detector: `POST /v1/detectors` (the official
+    /// `create_binary_detector`).
+    pub fn create_binary_detector(
         &self,
         name: impl Into<String>,
         query: impl Into<String>,
@@ -232,7 +280,7 @@ impl Groundlight {
         query: impl Into<String>,
     ) -> GetOrCreateDetector {
         GetOrCreateDetector {
-            create: self.create_detector(name, query),
+            create: self.create_binary_detector(name, query),
         }
     }
 
@@ -357,6 +405,12 @@ impl Groundlight {
     }
 }
 
+/// A failure after which the create may or may not have happened: the outcome is unknown, or
+/// the server answered 5xx.
+fn is_ambiguous(error: &Error) -> bool {
+    error.is_outcome_unknown() || error.status().is_some_and(|s| s.is_server_error())
+}
+
 /// Maps a 404 to [`Error::NotFound`].
 pub(crate) fn not_found(error: Error, kind: &'static str, id: &str) -> Error {
     match error {
@@ -425,8 +479,8 @@ async fn fetch_detector_page(
     page: u32,
     page_size: u32,
 ) -> Result<PaginatedDetectorList> {
-    let url = with_query(
-        client.api_url(&["v1", "detectors"]),
+    let url = client.api_url_with_query(
+        &["v1", "detectors"],
         [
             ("page", page.to_string()),
             ("page_size", page_size.to_string()),
@@ -437,6 +491,11 @@ async fn fetch_detector_page(
 
 #[derive(Debug, Clone, PartialEq)]
 enum DetectorMode {
+    /// `create_detector`: the mode and class names given by setters.
+    Generic {
+        mode: ModeEnum,
+        class_names: Option<Vec<String>>,
+    },
     Binary,
     Count {
         class_name: String,
@@ -557,6 +616,33 @@ impl CreateDetector {
         self
     }
 
+    /// The kind of detector (`create_detector` only; default [`ModeEnum::Binary`]). The
+    /// official SDK's `mode`.
+    pub fn mode(mut self, mode: impl Into<ModeEnum>) -> Self {
+        match &mut self.mode {
+            DetectorMode::Generic { mode: m, .. } => *m = mode.into(),
+            _ => self.misuse = Some("mode applies only to create_detector".into()),
+        }
+        self
+    }
+
+    /// The classes (`create_detector` only): exactly one for [`ModeEnum::Count`] and
+    /// [`ModeEnum::BoundingBox`], at least one for [`ModeEnum::MultiClass`], none for the
+    /// others. The official SDK's `class_names`.
+    pub fn class_names<I, S>(mut self, class_names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        match &mut self.mode {
+            DetectorMode::Generic { class_names: c, .. } => {
+                *c = Some(class_names.into_iter().map(Into::into).collect());
+            }
+            _ => self.misuse = Some("class_names applies only to create_detector".into()),
+        }
+        self
+    }
+
     /// The largest count of a counting detector (1 to 50).
     pub fn max_count(mut self, max_count: u32) -> Self {
         match &mut self.mode {
@@ -577,6 +663,57 @@ impl CreateDetector {
             }
         }
         self
+    }
+
+    /// The mode-specific shape of a `create_detector` request, checked.
+    fn resolved_mode(&self) -> Result<DetectorMode> {
+        let DetectorMode::Generic { mode, class_names } = &self.mode else {
+            return Ok(self.mode.clone());
+        };
+        let classes = class_names.clone().unwrap_or_default();
+        let one = |what: &str| -> Result<String> {
+            match classes.as_slice() {
+                [one] => Ok(one.clone()),
+                _ => Err(Error::invalid(format!(
+                    "a {what} detector takes exactly one class name in class_names, got {}",
+                    classes.len()
+                ))),
+            }
+        };
+        let none = |what: &str| -> Result<()> {
+            if class_names.is_some() {
+                return Err(Error::invalid(format!(
+                    "class_names does not apply to {what} detectors"
+                )));
+            }
+            Ok(())
+        };
+        Ok(match mode {
+            ModeEnum::Binary => {
+                none("binary")?;
+                DetectorMode::Binary
+            }
+            ModeEnum::Count => DetectorMode::Count {
+                class_name: one("counting")?,
+                max_count: None,
+            },
+            ModeEnum::MultiClass => DetectorMode::MultiClass {
+                class_names: classes,
+            },
+            ModeEnum::BoundingBox => DetectorMode::BoundingBox {
+                class_name: one("bounding-box")?,
+                max_num_bboxes: None,
+            },
+            ModeEnum::Text => {
+                none("text-recognition")?;
+                DetectorMode::Text
+            }
+            other => {
+                return Err(Error::invalid(format!(
+                    "mode must be BINARY, COUNT, MULTI_CLASS, BOUNDING_BOX or TEXT, got '{other}'"
+                )));
+            }
+        })
     }
 
     /// Validates everything and returns the JSON body.
@@ -609,13 +746,13 @@ impl CreateDetector {
             check_len("priming_group_id", id, 1, 44)?;
         }
         let metadata = self.metadata.as_ref().map(encode_metadata).transpose()?;
-        let (mode, mode_configuration) = match &self.mode {
-            DetectorMode::Binary => (None, None),
+        let (mode, mode_configuration) = match &self.resolved_mode()? {
+            DetectorMode::Generic { .. } | DetectorMode::Binary => (None, None),
             DetectorMode::Count {
                 class_name,
                 max_count,
             } => {
-                check_len("class_name", class_name, 1, usize::MAX)?;
+                check_non_empty("class_name", class_name)?;
                 let mut config = json!({ "class_name": class_name });
                 if let Some(n) = max_count {
                     check_range("max_count", *n)?;
@@ -628,7 +765,7 @@ impl CreateDetector {
                     return Err(Error::invalid("class_names must not be empty"));
                 }
                 for c in class_names {
-                    check_len("each class name", c, 1, usize::MAX)?;
+                    check_non_empty("each class name", c)?;
                 }
                 (
                     Some(ModeEnum::MultiClass),
@@ -639,7 +776,7 @@ impl CreateDetector {
                 class_name,
                 max_num_bboxes,
             } => {
-                check_len("class_name", class_name, 1, usize::MAX)?;
+                check_non_empty("class_name", class_name)?;
                 let mut config = json!({ "class_name": class_name });
                 if let Some(n) = max_num_bboxes {
                     check_range("max_num_bboxes", *n)?;
@@ -656,8 +793,9 @@ impl CreateDetector {
             edge_pipeline_config: self.edge_pipeline_config.as_deref(),
             group_name: self.group_name.as_deref(),
             metadata,
-            confidence_threshold: self.confidence_threshold,
-            patience_time: self.patience_time,
+            // As the official SDK, falsy values are not sent (the server's defaults apply).
+            confidence_threshold: self.confidence_threshold.filter(|t| *t != 0.0),
+            patience_time: self.patience_time.filter(|p| *p != 0.0),
             priming_group_id: self.priming_group_id.as_deref(),
             mode: mode.as_ref().map(mode_str),
             mode_configuration,
@@ -666,10 +804,12 @@ impl CreateDetector {
             .map_err(|e| Error::invalid(format!("could not serialise the detector: {e}")))
     }
 
-    /// Sends `POST /v1/detectors` and returns the new detector.
+    /// Sends `POST /v1/detectors` and returns the new detector. An ambiguous failure is
+    /// reconciled by name (see the [module docs](self#creates-that-fail-ambiguously)).
     pub async fn send(self) -> Result<Detector> {
         let body = self.body()?;
-        self.client
+        let created = self
+            .client
             .send_json(
                 "create_detector",
                 Method::POST,
@@ -677,7 +817,31 @@ impl CreateDetector {
                 &body,
                 Idempotency::NonIdempotent,
             )
-            .await
+            .await;
+        match created {
+            Err(error) if is_ambiguous(&error) => self.reconcile(&body, error).await,
+            other => other,
+        }
+    }
+
+    /// After an ambiguous failure: the detector if the create happened, else `error`.
+    async fn reconcile(&self, body: &Value, error: Error) -> Result<Detector> {
+        tracing::warn!(
+            name = %self.name,
+            %error,
+            "creating the detector failed ambiguously; looking it up by name"
+        );
+        match self.client.get_detector_by_name(&self.name).await {
+            Ok(existing)
+                if existing.query == self.query
+                    && body.get("mode").and_then(Value::as_str).unwrap_or("BINARY")
+                        == existing.mode.as_str() =>
+            {
+                tracing::info!(id = %existing.id, "the detector was created after all");
+                Ok(existing)
+            }
+            _ => Err(error),
+        }
     }
 }
 
@@ -784,3 +948,7 @@ impl GetOrCreateDetector {
         }
     }
 }
+
+call_builder!(ListDetectors, client => PaginatedDetectorList);
+call_builder!(CreateDetector, client => Detector);
+call_builder!(GetOrCreateDetector, create.client => Detector);

@@ -4,6 +4,10 @@
 //! of the client's endpoint, so the client must point at an Edge Endpoint, e.g.
 //! `http://localhost:30101`. They are not retried (as in the official SDK). A 404 or no
 //! connection means there is no Edge Endpoint there: [`Error::EdgeNotAvailable`].
+//!
+//! [`EdgeApi::apply_config`] and [`EdgeApi::set_config`] send the whole configuration with the
+//! official SDK's defaults filled in for every field left unset
+//! ([`EdgeEndpointConfig::with_official_defaults`]), as the official `model_dump()` does.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -11,10 +15,11 @@ use std::time::Duration;
 use http::Method;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
+use vision_sdk_common::HttpError;
 use vision_sdk_common::internal::{HttpResponse, Idempotency, RequestSpec};
-use vision_sdk_common::{HttpError, RetryPolicy};
+use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 
+use crate::call::call_builder;
 use crate::client::Groundlight;
 use crate::error::{Error, Result};
 use crate::models::{EdgeDetectorReadinessMap, EdgeEndpointConfig, EdgeInfo};
@@ -47,8 +52,8 @@ impl EdgeApi<'_> {
             .execute_with(
                 operation,
                 Idempotency::Idempotent,
-                &RetryPolicy::none(),
-                crate::client::classifier(),
+                &crate::retry::edge_policy(),
+                crate::retry::classifier(),
                 spec,
             )
             .await
@@ -82,13 +87,15 @@ impl EdgeApi<'_> {
     }
 
     /// Replaces the Edge Endpoint's configuration: `PUT /edge-config` with the configuration
-    /// as JSON. The Edge Endpoint then loads the detectors; see
-    /// [`wait_detectors`](Self::wait_detectors).
+    /// as JSON, the official defaults filled in
+    /// ([`EdgeEndpointConfig::with_official_defaults`]). The Edge Endpoint then loads the
+    /// detectors; see [`wait_detectors`](Self::wait_detectors) and
+    /// [`set_config`](Self::set_config).
     pub async fn apply_config(&self, config: &EdgeEndpointConfig) -> Result<()> {
         let spec = self
             .client
             .request(Method::PUT, self.client.edge_url(&["edge-config"]))
-            .json(config)
+            .json(&config.with_official_defaults())
             .map_err(Error::from_http)?;
         self.call("edge_apply_config", spec).await?;
         Ok(())
@@ -101,12 +108,41 @@ impl EdgeApi<'_> {
     }
 
     /// The Groundlight cloud the Edge Endpoint forwards to: `GET /edge-info`.
-    pub async fn get_upstream_endpoint(&self) -> Result<Option<String>> {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EdgeNotAvailable`] when the answer has no `upstream_endpoint` (as the official
+    /// SDK raises `EdgeNotAvailableError`).
+    pub async fn get_upstream_endpoint(&self) -> Result<String> {
         let info: EdgeInfo = self.get("edge_get_upstream_endpoint", "edge-info").await?;
-        Ok(info.upstream_endpoint)
+        info.upstream_endpoint
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| Error::EdgeNotAvailable {
+                endpoint: self.base_url().to_string(),
+                source: None,
+            })
     }
 
-    /// Polls readiness every second until every detector in `detector_ids` is ready.
+    /// Applies `config` ([`apply_config`](Self::apply_config)), waits until every detector it
+    /// lists is ready ([`wait_detectors`](Self::wait_detectors), default 600 s), and returns
+    /// the configuration the Edge Endpoint now has (the official `edge.set_config`).
+    ///
+    /// ```no_run
+    /// # async fn run(gl: groundlight::Groundlight, config: groundlight::models::EdgeEndpointConfig) -> groundlight::Result<()> {
+    /// let applied = gl.edge().set_config(config).timeout(std::time::Duration::from_secs(120)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_config(&self, config: EdgeEndpointConfig) -> SetEdgeConfig {
+        SetEdgeConfig {
+            client: self.client.clone(),
+            config,
+            timeout: DEFAULT_EDGE_WAIT,
+        }
+    }
+
+    /// Polls readiness every second until every detector in `detector_ids` is ready. A zero
+    /// `timeout` means the default, 600 s (as the official SDK treats `timeout_sec <= 0`); an
+    /// empty list is ready at once, without a request.
     ///
     /// # Errors
     ///
@@ -117,6 +153,14 @@ impl EdgeApi<'_> {
         S: Into<String>,
     {
         let wanted: BTreeSet<String> = detector_ids.into_iter().map(Into::into).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let timeout = if timeout.is_zero() {
+            DEFAULT_EDGE_WAIT
+        } else {
+            timeout
+        };
         let outcome = poll_until(
             self.client.clock().as_ref(),
             &PollSchedule::fixed(Duration::from_secs(1)),
@@ -149,3 +193,41 @@ impl EdgeApi<'_> {
         }
     }
 }
+
+/// The builder of [`EdgeApi::set_config`].
+#[derive(Debug, Clone)]
+#[must_use = "call .send(), or .await it"]
+pub struct SetEdgeConfig {
+    client: Groundlight,
+    config: EdgeEndpointConfig,
+    timeout: Duration,
+}
+
+impl SetEdgeConfig {
+    /// How long to wait for the detectors to be ready (default 600 s; zero means the default).
+    /// The official SDK's `timeout_sec`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Applies, waits, and returns the Edge Endpoint's configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EdgeDetectorsNotReady`] when the detectors are not ready in time.
+    pub async fn send(self) -> Result<EdgeEndpointConfig> {
+        let edge = self.client.edge();
+        edge.apply_config(&self.config).await?;
+        let ids: Vec<String> = self
+            .config
+            .detectors
+            .iter()
+            .map(|d| d.detector_id.clone())
+            .collect();
+        edge.wait_detectors(ids, self.timeout).await?;
+        edge.get_config().await
+    }
+}
+
+call_builder!(SetEdgeConfig, client => EdgeEndpointConfig);

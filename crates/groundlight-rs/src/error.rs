@@ -1,15 +1,42 @@
 //! The crate's error type.
 //!
 //! Every fallible call returns [`Result<T>`](crate::Result), whose error is one
-//! `#[non_exhaustive]` [`Error`] enum. Input problems ([`Error::InvalidInput`],
-//! [`Error::ApiToken`], [`Error::Config`]) are found locally, before any request is sent. API and
-//! transport failures keep the server's status, request id and a bounded body snippet in
-//! [`Error::Http`]. No variant ever contains the API token.
+//! `#[non_exhaustive]` [`Error`] enum with the family variants (`Credential`, `Config`,
+//! `InvalidInput`, `Media`, `Http`, `Decode`) plus Groundlight's own, named after the official
+//! SDK's exceptions. Local problems ([`Error::Credential`], [`Error::Config`],
+//! [`Error::InvalidInput`], [`Error::Media`]) are found before any request is sent and are never
+//! [`Error::Http`]. API and transport failures keep the server's status, request id and a
+//! bounded, redacted body snippet in [`Error::Http`]. No variant ever contains the API token.
+//!
+//! # The official SDK's exceptions
+//!
+//! | Python | Rust |
+//! |---|---|
+//! | `ApiTokenError` (no token, bad token) | [`Error::Credential`] at `build()`; a 401 answer is [`Error::Http`] with [`Error::is_unauthorized`] |
+//! | `UnauthorizedException` (401) | [`Error::Http`], [`Error::is_unauthorized`] |
+//! | `NotFoundError`, `NotFoundException` (404) | [`Error::NotFound`] ([`Error::is_not_found`]) |
+//! | `ApiException`, `ServiceException`, `ForbiddenException`, `InternalApiError` | [`Error::Http`] ([`Error::status`]) |
+//! | `GroundlightClientError` (no connection) | [`Error::Http`] with [`HttpError::Connect`] |
+//! | `ValueError`, `TypeError` (local checks) | [`Error::InvalidInput`], [`Error::Config`], [`Error::Media`], [`Error::DetectorMismatch`], [`Error::InspectionClosed`] |
+//! | `TimeoutError` | [`Error::Timeout`] (only with `error_on_timeout(true)`) |
+//! | `RuntimeError` (two detectors with one name) | [`Error::UnexpectedResponse`] |
+//! | pydantic `ValidationError` (bad response) | [`Error::Decode`] |
+//! | `EdgeNotAvailableError` | [`Error::EdgeNotAvailable`] |
+//! | `EdgeDetectorsNotReadyError` | [`Error::EdgeDetectorsNotReady`] |
+//!
+//! # "Retryable"
+//!
+//! [`Error::is_retryable`] is `true` when the same call, made again unchanged, may succeed: a
+//! status the client retries (5xx, 429), a connect error, a timeout, a broken or cut-short
+//! connection. It is `false` for local failures, decode errors,
+//! [`HttpError::OutcomeUnknown`] (find out first whether the create happened), and for a wait
+//! that reached its deadline ([`Error::Timeout`], [`Error::EdgeDetectorsNotReady`]: the time
+//! was already spent; resume with the id instead).
 
 use std::time::Duration;
 
 use http::StatusCode;
-use vision_sdk_common::{DecodeError, HttpError, MediaError};
+use vision_sdk_common::{CredentialError, DecodeError, HttpError, MediaError};
 
 use crate::models::ImageQuery;
 
@@ -20,10 +47,31 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The API token is missing, blank or cannot be sent in a header (found at `build()`).
+    #[error("API token problem: {0}")]
+    Credential(#[from] CredentialError),
+
+    /// The client configuration is invalid (endpoint, environment variables, TLS setup).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// An argument was rejected locally; nothing was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// The image could not be read, recognised or encoded; nothing was sent.
+    #[error("image error: {0}")]
+    Media(#[from] MediaError),
+
     /// The server answered with a non-success status (after retries, if the status was
-    /// retryable), or the request could not be sent or its answer not read.
+    /// retryable), or the network failed.
     #[error("Groundlight API error: {0}")]
-    Http(#[from] HttpError),
+    Http(HttpError),
+
+    /// A success response could not be decoded, or broke the API's documented rules (no `id`,
+    /// a confidence outside 0..=1, a negative count).
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
 
     /// The thing asked for does not exist: a detector, an image query, a priming group, or a
     /// detector name that matches nothing. `source` is the 404/410 answer, when there was one.
@@ -38,28 +86,8 @@ pub enum Error {
         source: Option<Box<HttpError>>,
     },
 
-    /// No API token was configured, or it is blank (or cannot be sent in a header).
-    #[error("API token problem: {0}")]
-    ApiToken(String),
-
-    /// An argument was rejected locally; nothing was sent.
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
-
-    /// The client configuration is invalid (endpoint, environment variables, TLS setup).
-    #[error("invalid configuration: {0}")]
-    Config(String),
-
-    /// A success response could not be decoded.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-
-    /// The image could not be read, recognised or encoded.
-    #[error("image error: {0}")]
-    Media(#[from] MediaError),
-
-    /// An explicit wait (`error_on_timeout()`) ended without a confident (or answered) result.
-    /// The last image query seen is kept.
+    /// An explicit wait (`error_on_timeout(true)`) ended without a confident (or answered)
+    /// result. The last image query seen is kept; resume with its id.
     #[error("image query {} had no {wanted} result after {waited:?}", image_query.id)]
     Timeout {
         /// The image query as it was at the deadline.
@@ -84,7 +112,8 @@ pub enum Error {
     #[error("inspection {0} is closed; metadata cannot be added")]
     InspectionClosed(String),
 
-    /// No Edge Endpoint answers at the configured endpoint (404 or no connection).
+    /// No Edge Endpoint answers at the configured endpoint (404, no connection, or an answer
+    /// without what an Edge Endpoint sends).
     #[error("no Edge Endpoint is available at {endpoint}")]
     EdgeNotAvailable {
         /// The Edge Endpoint's base URL.
@@ -108,53 +137,50 @@ pub enum Error {
     UnexpectedResponse(String),
 }
 
+impl From<HttpError> for Error {
+    /// Local kinds become local variants (a body that could not be produced → [`Error::Media`],
+    /// a credential → [`Error::Credential`], a request that could not be built →
+    /// [`Error::InvalidInput`]); the rest is [`Error::Http`].
+    fn from(error: HttpError) -> Self {
+        match error {
+            HttpError::Body(media) => Self::Media(media),
+            HttpError::Credential(_) => Self::Credential(CredentialError::NotHeaderSafe),
+            HttpError::InvalidRequest(why) => Self::InvalidInput(why),
+            other => Self::Http(other),
+        }
+    }
+}
+
 impl Error {
     /// The HTTP status of the server's answer, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Http(e) => e.status(),
-            Self::NotFound { source, .. } | Self::EdgeNotAvailable { source, .. } => {
-                source.as_ref().and_then(|e| e.status())
-            }
             Self::Decode(e) => Some(e.status),
-            _ => None,
+            _ => self.http_error().and_then(HttpError::status),
         }
     }
 
-    /// Whether the same call could succeed later (5xx, 429, connection problems).
+    /// Whether the same call, made again unchanged, may succeed (see the
+    /// [module docs](self#retryable)).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Http(e) => e.is_retryable(),
-            Self::EdgeNotAvailable { source, .. } => {
-                source.as_ref().is_some_and(|e| e.is_retryable())
-            }
-            Self::Timeout { .. } | Self::EdgeDetectorsNotReady { .. } => true,
-            _ => false,
-        }
+        self.http_error().is_some_and(HttpError::is_retryable)
     }
 
     /// How long the server asked to wait before trying again (`Retry-After`), if it said.
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Self::Http(e) => e.retry_after(),
-            _ => None,
-        }
+        self.http_error().and_then(HttpError::retry_after)
     }
 
     /// The server's request id for the failed call, if it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::Http(e) => e.request_id(),
-            Self::NotFound { source, .. } | Self::EdgeNotAvailable { source, .. } => {
-                source.as_deref().and_then(HttpError::request_id)
-            }
             Self::Decode(e) => e.request_id.as_deref(),
-            _ => None,
+            _ => self.http_error().and_then(HttpError::request_id),
         }
     }
 
-    /// The underlying HTTP error, if this error came from the server or the transport.
-    pub fn http(&self) -> Option<&HttpError> {
+    /// The underlying HTTP error, if this error came from the server or the network.
+    pub fn http_error(&self) -> Option<&HttpError> {
         match self {
             Self::Http(e) => Some(e),
             Self::NotFound { source, .. } | Self::EdgeNotAvailable { source, .. } => {
@@ -167,6 +193,18 @@ impl Error {
     /// `true` for [`Error::NotFound`].
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::NotFound { .. })
+    }
+
+    /// `true` when the server refused the API token (HTTP 401): the official SDK's
+    /// `ApiTokenError` / `UnauthorizedException` after construction.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// `true` for a create whose outcome is unknown ([`HttpError::OutcomeUnknown`]): it may
+    /// have happened; look it up before trying again.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self.http_error(), Some(HttpError::OutcomeUnknown { .. }))
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -191,16 +229,12 @@ impl Error {
                 id: id.to_owned(),
                 source: Some(Box::new(error)),
             },
-            _ => Self::from_http(error),
+            _ => Self::from(error),
         }
     }
 
-    /// Wraps an executor error; a credential that cannot go in a header is an
-    /// [`Error::ApiToken`].
+    /// Wraps an executor error (see `From<HttpError>`).
     pub(crate) fn from_http(error: HttpError) -> Self {
-        match error {
-            HttpError::Credential(e) => Self::ApiToken(e.to_string()),
-            other => Self::Http(other),
-        }
+        Self::from(error)
     }
 }

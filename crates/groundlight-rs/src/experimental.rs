@@ -10,8 +10,11 @@ use http::Method;
 use serde_json::Value;
 use vision_sdk_common::internal::{Idempotency, MultipartField};
 
-use crate::client::{DetectorRef, Groundlight, with_query};
-use crate::detectors::{check_len, check_page, not_found};
+use crate::call::call_builder;
+use crate::client::{DetectorRef, Groundlight};
+use crate::detectors::{
+    check_len, check_non_empty, check_page, not_found, page_items, page_problem,
+};
 use crate::error::{Error, Result};
 use crate::images::Image;
 use crate::metadata::encode_json_param;
@@ -31,7 +34,7 @@ impl Groundlight {
     pub async fn get_notes(&self, detector: impl Into<DetectorRef>) -> Result<AllNotes> {
         let detector = detector.into();
         let id = detector.checked_id()?;
-        let url = with_query(self.api_url(&["v1", "notes"]), [("detector_id", id)]);
+        let url = self.api_url_with_query(&["v1", "notes"], [("detector_id", id)]);
         self.get_json("get_notes", url)
             .await
             .map_err(|e| not_found(e, "detector", id))
@@ -83,47 +86,40 @@ impl Groundlight {
         .map_err(|e| not_found(e, "detector", id))
     }
 
-    /// One page of a detector's ML pipelines (`GET /v1/detectors/{id}/pipelines?page=&page_size=`).
+    /// One page of a detector's ML pipelines
+    /// (`GET /v1/detectors/{id}/pipelines?page=&page_size=`, defaults 1 and 10), or a stream
+    /// over all of them with [`ListDetectorPipelines::stream`].
+    ///
+    /// ```no_run
+    /// # async fn run(gl: groundlight::Groundlight) -> groundlight::Result<()> {
+    /// let first = gl.list_detector_pipelines("det_abc").await?;
+    /// let second = gl.list_detector_pipelines("det_abc").page(2).page_size(5).await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`] on 404.
-    pub async fn list_detector_pipelines(
+    pub fn list_detector_pipelines(
         &self,
         detector: impl Into<DetectorRef>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<PaginatedMlPipelineList> {
-        check_page(page, page_size)?;
-        let detector = detector.into();
-        let id = detector.checked_id()?;
-        let url = with_query(
-            self.api_url(&["v1", "detectors", id, "pipelines"]),
-            [
-                ("page", page.to_string()),
-                ("page_size", page_size.to_string()),
-            ],
-        );
-        self.get_json("list_detector_pipelines", url)
-            .await
-            .map_err(|e| not_found(e, "detector", id))
+    ) -> ListDetectorPipelines {
+        ListDetectorPipelines {
+            client: self.clone(),
+            detector: detector.into(),
+            page: 1,
+            page_size: 10,
+        }
     }
 
-    /// One page of priming groups (`GET /v1/priming-groups?page=&page_size=`).
-    pub async fn list_priming_groups(
-        &self,
-        page: u32,
-        page_size: u32,
-    ) -> Result<PaginatedPrimingGroupList> {
-        check_page(page, page_size)?;
-        let url = with_query(
-            self.api_url(&["v1", "priming-groups"]),
-            [
-                ("page", page.to_string()),
-                ("page_size", page_size.to_string()),
-            ],
-        );
-        self.get_json("list_priming_groups", url).await
+    /// One page of priming groups (`GET /v1/priming-groups?page=&page_size=`, defaults 1 and
+    /// 10), or a stream over all of them with [`ListPrimingGroups::stream`].
+    pub fn list_priming_groups(&self) -> ListPrimingGroups {
+        ListPrimingGroups {
+            client: self.clone(),
+            page: 1,
+            page_size: 10,
+        }
     }
 
     /// Creates a priming group seeded from one of your ML pipelines (`POST /v1/priming-groups`).
@@ -149,7 +145,7 @@ impl Groundlight {
     ///
     /// [`Error::NotFound`] on 404 and on 410 (a deleted group).
     pub async fn get_priming_group(&self, id: &str) -> Result<PrimingGroup> {
-        check_len("priming group id", id, 1, usize::MAX)?;
+        check_non_empty("priming group id", id)?;
         self.get_json(
             "get_priming_group",
             self.api_url(&["v1", "priming-groups", id]),
@@ -163,7 +159,7 @@ impl Groundlight {
 
     /// `DELETE /v1/priming-groups/{id}`.
     pub async fn delete_priming_group(&self, id: &str) -> Result<()> {
-        check_len("priming group id", id, 1, usize::MAX)?;
+        check_non_empty("priming group id", id)?;
         let spec = self.request(Method::DELETE, self.api_url(&["v1", "priming-groups", id]));
         self.execute("delete_priming_group", Idempotency::Idempotent, spec)
             .await
@@ -174,26 +170,40 @@ impl Groundlight {
         Ok(())
     }
 
-    /// Asks a vision-language model whether `query` holds for 1 to 8 images:
-    /// `POST /v1/vlm-verifications` (multipart `query`, `model_id`, `media` per image). The
-    /// request times out after 10 s unless [`AskVlmVerify::timeout`] says otherwise.
-    pub fn ask_vlm_verify<I>(&self, images: I, query: impl Into<String>) -> AskVlmVerify
-    where
-        I: IntoIterator,
-        I::Item: Into<Image>,
-    {
+    /// Asks a vision-language model whether `query` holds for one image or 1 to 8 images:
+    /// `POST /v1/vlm-verifications` (multipart `query`, `model_id`, `media` per image). JPEG
+    /// images are sent as they are (never shrunk or re-encoded). The request has the client's
+    /// timeout unless [`AskVlmVerify::timeout`] says otherwise (the official SDK uses 10 s).
+    ///
+    /// ```no_run
+    /// use groundlight::Image;
+    /// # async fn run(gl: groundlight::Groundlight) -> groundlight::Result<()> {
+    /// let one = gl.ask_vlm_verify(Image::from_path("a.jpg"), "Is there a fire?").await?;
+    /// let two = gl
+    ///     .ask_vlm_verify([Image::from_path("a.jpg"), Image::from_path("b.jpg")], "Is there a fire?")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn ask_vlm_verify(
+        &self,
+        images: impl Into<VlmImages>,
+        query: impl Into<String>,
+    ) -> AskVlmVerify {
         AskVlmVerify {
             client: self.clone(),
-            images: images.into_iter().map(Into::into).collect(),
+            images: images.into().0,
             query: query.into(),
             model_id: None,
-            timeout: Duration::from_secs(10),
         }
     }
 
     /// Generates a synthetic image from `image` through a "lens":
     /// `POST /v1/synthetic-images?lens_type=…[&lens_config=…]` with the image (JPEG or PNG, at
-    /// most 10 MiB) as the raw body. Decode the result's image with [`synthetic_image_bytes`].
+    /// most 10 MiB) as the raw body; returns the generated image's bytes (the official
+    /// `SyntheticImageResult.image`). Retried after a 503 like the other calls. The request has
+    /// the client's timeout unless [`GenerateSyntheticImage::timeout`] says otherwise (the
+    /// official SDK waits up to 90 s for the answer: set `.timeout(Duration::from_secs(100))`
+    /// for slow lenses).
     pub fn generate_synthetic_image(
         &self,
         image: impl Into<Image>,
@@ -204,7 +214,6 @@ impl Groundlight {
             image: image.into(),
             lens_type: lens_type.into(),
             lens_config: None,
-            timeout: Duration::from_secs(100),
         }
     }
 }
@@ -277,7 +286,9 @@ impl CreateNote {
                 source: media.with_file_name(name),
             });
         }
-        let url = with_query(self.client.api_url(&["v1", "notes"]), [("detector_id", id)]);
+        let url = self
+            .client
+            .api_url_with_query(&["v1", "notes"], [("detector_id", id)]);
         let spec = self.client.request(Method::POST, url).multipart(fields);
         self.client
             .execute("create_note", Idempotency::NonIdempotent, spec)
@@ -352,7 +363,6 @@ pub struct AskVlmVerify {
     images: Vec<Image>,
     query: String,
     model_id: Option<String>,
-    timeout: Duration,
 }
 
 impl AskVlmVerify {
@@ -362,9 +372,9 @@ impl AskVlmVerify {
         self
     }
 
-    /// The request timeout (default 10 s).
+    /// The request timeout (default: the client's; the official SDK's `timeout`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.client = self.client.with_timeout(timeout);
         self
     }
 
@@ -389,9 +399,9 @@ impl AskVlmVerify {
                 value: model.clone(),
             });
         }
-        let shrink = self.client.shrinks_oversized_images();
         for (i, image) in self.images.iter().enumerate() {
-            let media = image.prepare(shrink).await?;
+            // Never shrunk; a JPEG is sent as it is.
+            let media = image.prepare(false).await?;
             let ext = if media.mime() == &mime::IMAGE_JPEG {
                 "jpg".to_owned()
             } else {
@@ -408,10 +418,9 @@ impl AskVlmVerify {
                 Method::POST,
                 self.client.api_url(&["v1", "vlm-verifications"]),
             )
-            .multipart(fields)
-            .timeout(Some(self.timeout));
+            .multipart(fields);
         self.client
-            .execute_json("ask_vlm_verify", Idempotency::NonIdempotent, spec)
+            .execute_json("ask_vlm_verify", Idempotency::Idempotent, spec)
             .await
     }
 }
@@ -424,7 +433,6 @@ pub struct GenerateSyntheticImage {
     image: Image,
     lens_type: String,
     lens_config: Option<Value>,
-    timeout: Duration,
 }
 
 impl GenerateSyntheticImage {
@@ -435,15 +443,19 @@ impl GenerateSyntheticImage {
         self
     }
 
-    /// The request timeout (default 100 s: the official 10 s to connect + 90 s to read).
+    /// The request timeout (default: the client's; the official SDK's `timeout`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.client = self.client.with_timeout(timeout);
         self
     }
 
-    /// Generates the image.
-    pub async fn send(self) -> Result<SyntheticImage> {
-        check_len("lens_type", &self.lens_type, 1, usize::MAX)?;
+    /// Generates the image and returns its bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the answer has no image or it is not base64.
+    pub async fn send(self) -> Result<Bytes> {
+        check_non_empty("lens_type", &self.lens_type)?;
         let mut pairs = vec![("lens_type", self.lens_type.clone())];
         if let Some(config) = &self.lens_config {
             pairs.push(("lens_config", encode_json_param(config, "lens_config")?));
@@ -456,14 +468,219 @@ impl GenerateSyntheticImage {
             )));
         }
         media.check_max_size(SYNTHETIC_IMAGE_MAX_BYTES)?;
-        let url = with_query(self.client.api_url(&["v1", "synthetic-images"]), pairs);
-        let spec = self
+        let url = self
             .client
-            .request(Method::POST, url)
-            .media(media)
-            .timeout(Some(self.timeout));
-        self.client
-            .execute_json("generate_synthetic_image", Idempotency::NonIdempotent, spec)
-            .await
+            .api_url_with_query(&["v1", "synthetic-images"], pairs);
+        let spec = self.client.request(Method::POST, url).media(media);
+        let response = self
+            .client
+            .execute("generate_synthetic_image", Idempotency::Idempotent, spec)
+            .await?;
+        let image: SyntheticImage = response.json("generate_synthetic_image")?;
+        if image.image.trim().is_empty() {
+            return Err(response
+                .invalid("generate_synthetic_image", "the answer has no image")
+                .into());
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(image.image.trim())
+            .map(Bytes::from)
+            .map_err(|e| {
+                response
+                    .invalid(
+                        "generate_synthetic_image",
+                        format_args!("the image is not base64: {e}"),
+                    )
+                    .into()
+            })
     }
 }
+
+/// The images of [`Groundlight::ask_vlm_verify`]: one image (anything that is
+/// `Into<Image>`: an [`Image`], a path, a [`MediaInput`](crate::MediaInput)) or a list or
+/// array of them.
+#[derive(Debug, Clone, Default)]
+pub struct VlmImages(Vec<Image>);
+
+impl From<Image> for VlmImages {
+    fn from(image: Image) -> Self {
+        Self(vec![image])
+    }
+}
+
+impl From<&std::path::Path> for VlmImages {
+    fn from(path: &std::path::Path) -> Self {
+        Self(vec![Image::from_path(path)])
+    }
+}
+
+impl From<std::path::PathBuf> for VlmImages {
+    fn from(path: std::path::PathBuf) -> Self {
+        Self(vec![Image::from_path(path)])
+    }
+}
+
+impl From<crate::MediaInput> for VlmImages {
+    fn from(input: crate::MediaInput) -> Self {
+        Self(vec![Image::from(input)])
+    }
+}
+
+impl<T: Into<Image>> From<Vec<T>> for VlmImages {
+    fn from(images: Vec<T>) -> Self {
+        Self(images.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Image>, const N: usize> From<[T; N]> for VlmImages {
+    fn from(images: [T; N]) -> Self {
+        Self(images.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The builder of [`Groundlight::list_detector_pipelines`].
+#[derive(Debug, Clone)]
+#[must_use = "call .send() or .stream(), or .await it"]
+pub struct ListDetectorPipelines {
+    client: Groundlight,
+    detector: DetectorRef,
+    page: u32,
+    page_size: u32,
+}
+
+impl ListDetectorPipelines {
+    /// The page (1-based; default 1). For [`stream`](Self::stream), the first page.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Pipelines per page (default 10).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<PaginatedMlPipelineList> {
+        check_page(self.page, self.page_size)?;
+        let id = self.detector.checked_id()?.to_owned();
+        fetch_pipelines_page(self.client, id, self.page, self.page_size).await
+    }
+
+    /// Every pipeline, page after page.
+    pub fn stream(
+        self,
+    ) -> impl futures_core::Stream<Item = Result<crate::models::MlPipeline>> + Send + 'static {
+        let problem = page_problem(self.page, self.page_size)
+            .map(str::to_owned)
+            .or_else(|| self.detector.checked_id().err().map(|e| e.to_string()));
+        let Self {
+            client,
+            detector,
+            page,
+            page_size,
+        } = self;
+        let id = detector.id().to_owned();
+        page_items(page, move |n| {
+            let client = client.clone();
+            let id = id.clone();
+            let problem = problem.clone();
+            async move {
+                if let Some(problem) = problem {
+                    return Err(Error::invalid(problem));
+                }
+                fetch_pipelines_page(client, id, n, page_size).await
+            }
+        })
+    }
+}
+
+async fn fetch_pipelines_page(
+    client: Groundlight,
+    id: String,
+    page: u32,
+    page_size: u32,
+) -> Result<PaginatedMlPipelineList> {
+    let url = client.api_url_with_query(
+        &["v1", "detectors", &id, "pipelines"],
+        [
+            ("page", page.to_string()),
+            ("page_size", page_size.to_string()),
+        ],
+    );
+    client
+        .get_json("list_detector_pipelines", url)
+        .await
+        .map_err(|e| not_found(e, "detector", &id))
+}
+
+/// The builder of [`Groundlight::list_priming_groups`].
+#[derive(Debug, Clone)]
+#[must_use = "call .send() or .stream(), or .await it"]
+pub struct ListPrimingGroups {
+    client: Groundlight,
+    page: u32,
+    page_size: u32,
+}
+
+impl ListPrimingGroups {
+    /// The page (1-based; default 1). For [`stream`](Self::stream), the first page.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = page;
+        self
+    }
+
+    /// Priming groups per page (default 10).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Fetches one page.
+    pub async fn send(self) -> Result<PaginatedPrimingGroupList> {
+        check_page(self.page, self.page_size)?;
+        fetch_priming_page(self.client, self.page, self.page_size).await
+    }
+
+    /// Every priming group, page after page.
+    pub fn stream(self) -> impl futures_core::Stream<Item = Result<PrimingGroup>> + Send + 'static {
+        let problem = page_problem(self.page, self.page_size);
+        let Self {
+            client,
+            page,
+            page_size,
+        } = self;
+        page_items(page, move |n| {
+            let client = client.clone();
+            async move {
+                if let Some(problem) = problem {
+                    return Err(Error::invalid(problem));
+                }
+                fetch_priming_page(client, n, page_size).await
+            }
+        })
+    }
+}
+
+async fn fetch_priming_page(
+    client: Groundlight,
+    page: u32,
+    page_size: u32,
+) -> Result<PaginatedPrimingGroupList> {
+    let url = client.api_url_with_query(
+        &["v1", "priming-groups"],
+        [
+            ("page", page.to_string()),
+            ("page_size", page_size.to_string()),
+        ],
+    );
+    client.get_json("list_priming_groups", url).await
+}
+
+call_builder!(CreateNote, client => ());
+call_builder!(CreatePrimingGroup, client => PrimingGroup);
+call_builder!(AskVlmVerify, client => VlmVerification; no_timeout);
+call_builder!(GenerateSyntheticImage, client => Bytes; no_timeout);
+call_builder!(ListDetectorPipelines, client => PaginatedMlPipelineList);
+call_builder!(ListPrimingGroups, client => PaginatedPrimingGroupList);

@@ -3,7 +3,7 @@
 //! Waiting is client-side, as in the official SDK: after the submit, the image query is polled
 //! (`GET /v1/image-queries/{id}`) after 0.25 s, then after delays growing ×1.3, the last one
 //! clamped to the deadline. At the deadline the last image query is returned as it is (the
-//! official behaviour); call `.error_on_timeout()` to get [`Error::Timeout`] instead.
+//! official behaviour); call `.error_on_timeout(true)` to get [`Error::Timeout`] instead.
 
 use std::fmt;
 use std::time::Duration;
@@ -16,7 +16,8 @@ use serde_json::Value;
 use vision_sdk_common::internal::Idempotency;
 use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 
-use crate::client::{DetectorRef, Groundlight, ImageQueryRef, with_query};
+use crate::call::call_builder;
+use crate::client::{DetectorRef, Groundlight, ImageQueryRef};
 use crate::detectors::{check_page, check_threshold, not_found, page_items, page_problem};
 use crate::error::{Error, Result};
 use crate::images::Image;
@@ -95,7 +96,7 @@ fn check_duration(what: &str, d: Duration) -> Result<()> {
 
 impl Groundlight {
     /// Submits an image to a detector: `POST /v1/image-queries?detector_id=…` with the image as
-    /// the raw body, then (unless `.wait(Duration::ZERO)` or `.want_async()`) polls until the
+    /// the raw body, then (unless `.wait(Duration::ZERO)` or `.want_async(true)`) polls until the
     /// answer is confident or the wait (default 30 s) is over.
     ///
     /// ```no_run
@@ -129,7 +130,6 @@ impl Groundlight {
             inspection_id: None,
             metadata: None,
             image_query_id: None,
-            request_timeout: None,
             error_on_timeout: false,
         }
     }
@@ -166,7 +166,7 @@ impl Groundlight {
             submit: self
                 .submit_image_query(detector, image)
                 .wait(Duration::ZERO)
-                .want_async(),
+                .want_async(true),
         }
     }
 
@@ -196,12 +196,18 @@ impl Groundlight {
         }
     }
 
-    /// `GET /v1/image-queries/{id}`.
+    /// `GET /v1/image-queries/{id}`: the image query as it is now. Takes an id or an
+    /// [`ImageQuery`] (which is fetched again by its id).
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`] on 404.
-    pub async fn get_image_query(&self, id: &str) -> Result<ImageQuery> {
+    pub async fn get_image_query(
+        &self,
+        image_query: impl Into<ImageQueryRef>,
+    ) -> Result<ImageQuery> {
+        let image_query = image_query.into();
+        let id = image_query.id();
         if id.trim().is_empty() {
             return Err(Error::invalid("the image query id is empty"));
         }
@@ -312,7 +318,6 @@ pub struct SubmitImageQuery {
     inspection_id: Option<String>,
     metadata: Option<Value>,
     image_query_id: Option<String>,
-    request_timeout: Option<Duration>,
     error_on_timeout: bool,
 }
 
@@ -343,9 +348,10 @@ impl SubmitImageQuery {
         self
     }
 
-    /// Returns at once without a result (`want_async=True`); the wait must be zero or unset.
-    pub fn want_async(mut self) -> Self {
-        self.want_async = true;
+    /// `true`: return at once without a result (`want_async=True`); the wait must be zero or
+    /// unset. Default `false`.
+    pub fn want_async(mut self, want_async: bool) -> Self {
+        self.want_async = want_async;
         self
     }
 
@@ -370,16 +376,10 @@ impl SubmitImageQuery {
         self
     }
 
-    /// The timeout of the submit request itself (default: the client's, 10 s).
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = Some(timeout);
-        self
-    }
-
     /// Fails with [`Error::Timeout`] when the wait ends without a confident answer, instead of
     /// returning the last image query.
-    pub fn error_on_timeout(mut self) -> Self {
-        self.error_on_timeout = true;
+    pub fn error_on_timeout(mut self, error_on_timeout: bool) -> Self {
+        self.error_on_timeout = error_on_timeout;
         self
     }
 
@@ -441,7 +441,7 @@ impl SubmitImageQuery {
     /// [`Error::InvalidInput`] (before anything is sent) for a threshold outside `0..=1`,
     /// metadata over 1024 characters, `want_async` with a non-zero wait, an empty id;
     /// [`Error::Media`] for an unreadable or unrecognisable image; [`Error::Http`] for API
-    /// errors; [`Error::Timeout`] only with [`error_on_timeout`](Self::error_on_timeout).
+    /// errors; [`Error::Timeout`] only with [`error_on_timeout(true)`](Self::error_on_timeout).
     pub async fn send(self) -> Result<ImageQuery> {
         let detector_id = self.detector.checked_id()?.to_owned();
         let mut query = self.query()?;
@@ -451,17 +451,15 @@ impl SubmitImageQuery {
             .prepare(self.client.shrinks_oversized_images())
             .await?;
         query.push(("detector_id", detector_id));
-        let url = with_query(self.client.api_url(&["v1", "image-queries"]), query);
+        let url = self
+            .client
+            .api_url_with_query(&["v1", "image-queries"], query);
         let idempotency = if self.image_query_id.is_some() {
             Idempotency::Idempotent
         } else {
             Idempotency::NonIdempotent
         };
-        let spec = self
-            .client
-            .request(Method::POST, url)
-            .media(media)
-            .timeout(self.request_timeout);
+        let spec = self.client.request(Method::POST, url).media(media);
         let iq: ImageQuery = self
             .client
             .execute_json("submit_image_query", idempotency, spec)
@@ -517,8 +515,8 @@ impl AskConfident {
     }
 
     /// Fails with [`Error::Timeout`] instead of returning an unconfident answer.
-    pub fn error_on_timeout(mut self) -> Self {
-        self.submit = self.submit.error_on_timeout();
+    pub fn error_on_timeout(mut self, error_on_timeout: bool) -> Self {
+        self.submit = self.submit.error_on_timeout(error_on_timeout);
         self
     }
 
@@ -557,8 +555,8 @@ impl AskMl {
     }
 
     /// Fails with [`Error::Timeout`] instead of returning an unanswered image query.
-    pub fn error_on_timeout(mut self) -> Self {
-        self.error_on_timeout = true;
+    pub fn error_on_timeout(mut self, error_on_timeout: bool) -> Self {
+        self.error_on_timeout = error_on_timeout;
         self
     }
 
@@ -646,8 +644,8 @@ impl WaitForConfidentResult {
     }
 
     /// Fails with [`Error::Timeout`] instead of returning an unconfident image query.
-    pub fn error_on_timeout(mut self) -> Self {
-        self.error_on_timeout = true;
+    pub fn error_on_timeout(mut self, error_on_timeout: bool) -> Self {
+        self.error_on_timeout = error_on_timeout;
         self
     }
 
@@ -699,8 +697,8 @@ impl WaitForMlResult {
     }
 
     /// Fails with [`Error::Timeout`] instead of returning an unanswered image query.
-    pub fn error_on_timeout(mut self) -> Self {
-        self.error_on_timeout = true;
+    pub fn error_on_timeout(mut self, error_on_timeout: bool) -> Self {
+        self.error_on_timeout = error_on_timeout;
         self
     }
 
@@ -788,6 +786,14 @@ async fn fetch_iq_page(
     if let Some(id) = detector_id {
         pairs.push(("detector_id", id));
     }
-    let url = with_query(client.api_url(&["v1", "image-queries"]), pairs);
+    let url = client.api_url_with_query(&["v1", "image-queries"], pairs);
     client.get_json("list_image_queries", url).await
 }
+
+call_builder!(SubmitImageQuery, client => ImageQuery);
+call_builder!(AskConfident, submit.client => ImageQuery);
+call_builder!(AskMl, submit.client => ImageQuery);
+call_builder!(AskAsync, submit.client => ImageQuery);
+call_builder!(WaitForConfidentResult, client => ImageQuery);
+call_builder!(WaitForMlResult, client => ImageQuery);
+call_builder!(ListImageQueries, client => PaginatedImageQueryList);

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use mime::Mime;
-use vision_sdk_common::MediaSource;
+use vision_sdk_common::{MediaInput, MediaSource};
 
 use crate::error::{Error, Result};
 
@@ -46,36 +46,28 @@ const ACCEPTED_NON_JPEG: &[&str] = &[
     "image/vnd.microsoft.icon",
 ];
 
-/// An image to submit: encoded bytes, a file, a [`MediaSource`], or (feature `image`) decoded
-/// pixels.
+/// An image to submit: a thin wrapper over [`MediaInput`] (encoded bytes, a file, a prepared
+/// [`MediaSource`], or — feature `image` — decoded pixels). Constructors are synchronous and
+/// never fail; the image is opened and checked when the call is sent, and a problem is
+/// reported as [`Error::Media`] before any request goes out.
 ///
 /// ```
 /// use groundlight::Image;
 /// let from_bytes = Image::from(vec![0xFF, 0xD8, 0xFF, 0xE0]);
 /// let from_file = Image::from_path("frame.jpg");
-/// # drop((from_bytes, from_file));
+/// let from_input = Image::from(groundlight::MediaInput::from_path("frame.jpg"));
+/// # drop((from_bytes, from_file, from_input));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Image {
-    source: Source,
-}
-
-#[derive(Debug, Clone)]
-enum Source {
-    Bytes(Bytes),
-    Path(PathBuf),
-    Media(MediaSource),
-    #[cfg(feature = "image")]
-    Decoded(std::sync::Arc<image::DynamicImage>),
-    #[cfg(feature = "image")]
-    Invalid(std::sync::Arc<vision_sdk_common::MediaError>),
+    input: MediaInput,
 }
 
 impl Image {
     /// Encoded image bytes (JPEG, PNG, …; the type is sniffed from the content).
     pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
         Self {
-            source: Source::Bytes(bytes.into()),
+            input: MediaInput::from_bytes(bytes),
         }
     }
 
@@ -83,14 +75,14 @@ impl Image {
     /// they are.
     pub fn from_path(path: impl AsRef<Path>) -> Self {
         Self {
-            source: Source::Path(path.as_ref().to_path_buf()),
+            input: MediaInput::from_path(path),
         }
     }
 
     /// Media prepared by the caller (its MIME type is trusted).
-    pub fn from_media(media: MediaSource) -> Self {
+    pub fn from_source(media: MediaSource) -> Self {
         Self {
-            source: Source::Media(media),
+            input: MediaInput::from_source(media),
         }
     }
 
@@ -98,7 +90,7 @@ impl Image {
     #[cfg(feature = "image")]
     pub fn from_dynamic_image(image: image::DynamicImage) -> Self {
         Self {
-            source: Source::Decoded(std::sync::Arc::new(image)),
+            input: MediaInput::from_dynamic_image(image),
         }
     }
 
@@ -118,44 +110,48 @@ impl Image {
         match vision_sdk_common::image::from_pixels(width, height, layout, data) {
             Ok(img) => Self::from_dynamic_image(img),
             Err(e) => Self {
-                source: Source::Invalid(std::sync::Arc::new(e)),
+                input: MediaInput::invalid(e),
             },
         }
     }
 
+    /// The media input this image wraps.
+    pub fn as_input(&self) -> &MediaInput {
+        &self.input
+    }
+
     /// The image as it is, without conversion or shrinking (decoded pixels become JPEG).
     pub(crate) async fn prepare_unconverted(&self) -> Result<MediaSource> {
-        match &self.source {
-            Source::Bytes(bytes) => Ok(MediaSource::from_bytes(bytes.clone())?),
-            Source::Path(path) => Ok(MediaSource::from_path(path).await?),
-            Source::Media(media) => Ok(media.clone()),
-            #[cfg(feature = "image")]
-            Source::Decoded(img) => Ok(MediaSource::from_bytes_with_mime(
-                vision_sdk_common::image::encode_jpeg(img, JPEG_QUALITY)?,
-                mime::IMAGE_JPEG,
-            )),
-            #[cfg(feature = "image")]
-            Source::Invalid(error) => Err(Error::invalid(format!("invalid pixel buffer: {error}"))),
-        }
+        Ok(self.input.resolve(JPEG_QUALITY).await?)
     }
 
     /// Prepares the image for upload (see the [module docs](self)).
     pub(crate) async fn prepare(&self, shrink: bool) -> Result<MediaSource> {
-        let media = match &self.source {
-            Source::Bytes(bytes) => MediaSource::from_bytes(bytes.clone())?,
-            Source::Path(path) => MediaSource::from_path(path).await?,
-            Source::Media(media) => media.clone(),
-            #[cfg(feature = "image")]
-            Source::Decoded(img) => {
-                let jpeg = vision_sdk_common::image::encode_jpeg(img, JPEG_QUALITY)?;
-                return shrink_decoded(img, jpeg, shrink);
-            }
-            #[cfg(feature = "image")]
-            Source::Invalid(error) => {
-                return Err(Error::invalid(format!("invalid pixel buffer: {error}")));
-            }
-        };
+        #[cfg(feature = "image")]
+        if let Some(img) = self.input.decoded() {
+            let jpeg = vision_sdk_common::image::encode_jpeg(img, JPEG_QUALITY)?;
+            return shrink_decoded(img, jpeg, shrink);
+        }
+        let media = self.input.resolve(JPEG_QUALITY).await?;
         prepare_media(media, shrink).await
+    }
+}
+
+impl From<MediaInput> for Image {
+    fn from(input: MediaInput) -> Self {
+        Self { input }
+    }
+}
+
+impl From<Image> for MediaInput {
+    fn from(image: Image) -> Self {
+        image.input
+    }
+}
+
+impl From<&Image> for Image {
+    fn from(image: &Image) -> Self {
+        image.clone()
     }
 }
 
@@ -189,9 +185,15 @@ impl From<PathBuf> for Image {
     }
 }
 
+impl From<&PathBuf> for Image {
+    fn from(path: &PathBuf) -> Self {
+        Self::from_path(path)
+    }
+}
+
 impl From<MediaSource> for Image {
     fn from(media: MediaSource) -> Self {
-        Self::from_media(media)
+        Self::from_source(media)
     }
 }
 

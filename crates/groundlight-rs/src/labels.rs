@@ -4,6 +4,7 @@ use http::Method;
 use serde::Serialize;
 use vision_sdk_common::internal::Idempotency;
 
+use crate::call::call_builder;
 use crate::client::{Groundlight, ImageQueryRef};
 use crate::error::{Error, Result};
 use crate::models::{Label, LabelValue, Roi};
@@ -155,13 +156,21 @@ pub struct AddLabel {
 }
 
 impl AddLabel {
-    /// Regions of interest (e.g. the boxes of a bounding-box answer); see [`create_roi`].
+    /// Regions of interest (e.g. the boxes of a bounding-box answer); see [`create_roi`]. An
+    /// empty list is sent as `"rois": null`, as the official SDK does.
     pub fn rois(mut self, rois: impl IntoIterator<Item = Roi>) -> Self {
-        self.rois = Some(rois.into_iter().collect());
+        let rois: Vec<Roi> = rois.into_iter().collect();
+        self.rois = (!rois.is_empty()).then_some(rois);
         self
     }
 
     /// Sends the label and returns the server's record of it.
+    ///
+    /// Not idempotent: each `POST /v1/labels` records another label, so the call is re-sent
+    /// only when the request provably was not acted upon (a connect error, a 429). After a
+    /// timeout or a broken connection it fails with
+    /// [`HttpError::OutcomeUnknown`](vision_sdk_common::HttpError::OutcomeUnknown); after a
+    /// 5xx with [`Error::Http`]. Check the image query's label before sending it again.
     ///
     /// # Errors
     ///
@@ -205,8 +214,10 @@ impl AddLabel {
                 Method::POST,
                 self.client.api_url(&["v1", "labels"]),
                 &body,
-                Idempotency::Idempotent,
+                Idempotency::NonIdempotent,
             )
             .await
     }
 }
+
+call_builder!(AddLabel, client => LabelValue);

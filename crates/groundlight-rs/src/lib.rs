@@ -3,8 +3,10 @@
 //! human review.
 //!
 //! A port of the official `groundlight` Python SDK (1.3.1) with the same meaning on the wire:
-//! the same endpoints, headers, query parameters and bodies, the same polling for confident
-//! answers and the same retries, plus typed results, streams over pages and no silent failures.
+//! the same endpoints, headers, query parameters and bodies and the same polling for confident
+//! answers, plus typed results, streams over pages and no silent failures. Retries follow the
+//! official SDK for calls that are safe to repeat and never re-send a create after the server
+//! may have acted on it (see [`retry`]).
 //!
 //! # Quickstart
 //!
@@ -15,18 +17,17 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> groundlight::Result<()> {
 //! // Reads GROUNDLIGHT_API_TOKEN (and GROUNDLIGHT_ENDPOINT, if set).
-//! let gl = Groundlight::new()?;
+//! let gl = Groundlight::from_env()?;
 //! let detector = gl
 //!     .get_or_create_detector("door", "Is the door open?")
 //!     .confidence_threshold(0.9)
-//!     .send()
 //!     .await?;
 //! let iq = gl
 //!     .submit_image_query(&detector, Image::from_path("door.jpg"))
 //!     .wait(Duration::from_secs(10))
 //!     .send()
 //!     .await?;
-//! let iq = gl.wait_for_confident_result(&iq).timeout(Duration::from_secs(30)).send().await?;
+//! let iq = gl.wait_for_confident_result(&iq).timeout(Duration::from_secs(30)).await?;
 //! println!("answer: {:?} (confidence {:?})", iq.label(), iq.confidence());
 //! # Ok(())
 //! # }
@@ -34,23 +35,25 @@
 //!
 //! # Porting from Python
 //!
+//! The crate README has the full porting table (methods, parameters, exceptions and every
+//! deliberate difference). In short:
+//!
 //! | Python | Rust |
 //! |---|---|
-//! | `Groundlight()` | [`Groundlight::new`] / [`Groundlight::builder`] |
-//! | `gl.submit_image_query(det, img, wait=10, confidence_threshold=0.9)` | `gl.submit_image_query(&det, img).wait(secs(10)).confidence_threshold(0.9).send().await` |
+//! | `Groundlight()` / `Groundlight(api_token=t)` / `Groundlight(endpoint=e)` | [`Groundlight::from_env`] / [`Groundlight::new`] / `Groundlight::builder().endpoint(e).build()` (the token from the environment) |
+//! | `gl.submit_image_query(det, img, wait=10, confidence_threshold=0.9)` | `gl.submit_image_query(&det, img).wait(secs(10)).confidence_threshold(0.9).await` |
 //! | `gl.ask_confident` / `ask_ml` / `ask_async` | [`Groundlight::ask_confident`] / [`Groundlight::ask_ml`] / [`Groundlight::ask_async`] |
-//! | `gl.wait_for_confident_result(iq, timeout_sec=30)` | [`Groundlight::wait_for_confident_result`] (`.error_on_timeout()` for a [`Error::Timeout`]) |
+//! | `gl.wait_for_confident_result(iq, timeout_sec=30)` | [`Groundlight::wait_for_confident_result`] (`.error_on_timeout(true)` for an [`Error::Timeout`]) |
 //! | `gl.list_detectors(page, page_size)` | [`Groundlight::list_detectors`] (`.send()` one page, `.stream()` all) |
 //! | `gl.add_label(iq, "YES", rois)` | [`Groundlight::add_label`] |
-//! | `ExperimentalApi().create_note(...)` | [`Groundlight::create_note`] (every experimental call is on the one client) |
+//! | `ExperimentalApi().create_note(...)` | [`Groundlight::create_note`] (experimental calls are on the one client) |
 //! | `gl.edge.get_config()` | [`Groundlight::edge`] |
-//! | exceptions (`NotFoundError`, `ApiTokenError`, `ApiException`…) | one [`Error`] enum |
+//! | exceptions (`NotFoundError`, `ApiTokenError`, `ApiException`…) | one [`Error`] enum (mapping in [`error`]) |
 //!
 //! Differences, on purpose: construction sends no request (no `/v1/me` check, no token
 //! rotation); names in `?name=` lookups are percent-encoded; the true image `Content-Type` is
-//! sent; 429 answers are retried as `Retry-After` says; an image-query submit is only retried
-//! after a server error when it carries an `image_query_id` (otherwise the server may already
-//! have created it).
+//! sent; 429 answers are retried as `Retry-After` says; a create is never re-sent after the
+//! server may have acted on it (a detector create is reconciled by name instead).
 //!
 //! # Features
 //!
@@ -61,6 +64,7 @@
 //! - `testing`: [`testing::FakeGroundlight`], an in-process fake of the API for your tests.
 
 pub mod account;
+mod call;
 pub mod client;
 pub mod detectors;
 pub mod edge;
@@ -72,18 +76,21 @@ pub mod inspections;
 pub mod labels;
 pub mod metadata;
 pub mod models;
+pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use client::{
-    DEFAULT_ENDPOINT, DEFAULT_REQUEST_TIMEOUT, DetectorRef, Groundlight, GroundlightBuilder,
-    ImageQueryRef, default_retry_policy, is_retryable_status, sanitize_endpoint,
+    DEFAULT_BASE_URL, DEFAULT_TIMEOUT, DetectorRef, ENV_API_KEY, ENV_BASE_URL,
+    ENV_DISABLE_TLS_VERIFY, ENV_SHRINK_OVERSIZED_IMAGES, Groundlight, GroundlightBuilder,
+    ImageQueryRef, sanitize_endpoint,
 };
 pub use detectors::{CreateDetector, GetOrCreateDetector, ListDetectors};
 pub use edge::EdgeApi;
 pub use error::{Error, Result};
 pub use experimental::{
-    AskVlmVerify, CreateNote, CreatePrimingGroup, GenerateSyntheticImage, synthetic_image_bytes,
+    AskVlmVerify, CreateNote, CreatePrimingGroup, GenerateSyntheticImage, ListDetectorPipelines,
+    ListPrimingGroups, VlmImages, synthetic_image_bytes,
 };
 pub use image_queries::{
     AskAsync, AskConfident, AskMl, DEFAULT_WAIT, HumanReview, ListImageQueries, SubmitImageQuery,
@@ -91,9 +98,17 @@ pub use image_queries::{
 };
 pub use images::Image;
 pub use labels::{AddLabel, LabelAnswer, create_roi};
+pub use retry::{default_retry_policy, is_retryable_status};
 
-/// Re-exported so users name the same versions.
-pub use vision_sdk_common::{self, ManualClock, MediaSource, RetryPolicy, Secret};
+/// The shared crate, re-exported so users name the same versions.
+pub use vision_sdk_common as common;
+/// The old name of [`common`], kept (hidden) while the tests move to it.
+#[doc(hidden)]
+pub use vision_sdk_common;
+pub use vision_sdk_common::page::Page;
+pub use vision_sdk_common::{
+    ClientOptions, CredentialError, ManualClock, MediaInput, MediaSource, RetryPolicy, Secret,
+};
 
 /// The `image` crate, re-exported for decoded-pixel input (feature `image`).
 #[cfg(feature = "image")]

@@ -64,18 +64,18 @@ async fn endpoint_paths_are_kept_or_completed() {
 #[tokio::test]
 async fn missing_or_blank_token_and_bad_endpoint_fail_before_any_request() {
     let no_token = Groundlight::builder()
-        .from_env_with(|_| None)
+        .env_lookup(|_| None)
         .build()
         .unwrap_err();
-    assert!(matches!(no_token, Error::ApiToken(_)), "{no_token}");
+    assert!(matches!(no_token, Error::Credential(_)), "{no_token}");
     assert!(no_token.to_string().contains("GROUNDLIGHT_API_TOKEN"));
     let blank = Groundlight::builder().api_token("   ").build().unwrap_err();
-    assert!(matches!(blank, Error::ApiToken(_)));
+    assert!(matches!(blank, Error::Credential(_)));
     let newline = Groundlight::builder()
         .api_token("abc\ndef")
         .build()
         .unwrap_err();
-    assert!(matches!(newline, Error::ApiToken(_)));
+    assert!(matches!(newline, Error::Credential(_)));
     assert!(!newline.to_string().contains("abc"));
     for bad in [
         "ftp://host",
@@ -104,7 +104,7 @@ fn custom_http_client() -> reqwest::Client {
 async fn tls_flag_from_env_must_be_exactly_zero_or_one() {
     let build = |value: &'static str| {
         Groundlight::builder()
-            .from_env_with(move |name| match name {
+            .env_lookup(move |name| match name {
                 "GROUNDLIGHT_API_TOKEN" => Some(TOKEN.to_owned()),
                 "DISABLE_TLS_VERIFY" => Some(value.to_owned()),
                 _ => None,
@@ -113,7 +113,7 @@ async fn tls_flag_from_env_must_be_exactly_zero_or_one() {
     };
     assert!(build("0").is_ok());
     assert!(build(" 1 ").is_ok());
-    for bad in ["true", "yes", "2", ""] {
+    for bad in ["true", "yes", "2"] {
         assert!(matches!(build(bad), Err(Error::Config(_))), "{bad:?}");
     }
     // The explicit flag cannot be applied to a caller's client.
@@ -136,7 +136,7 @@ async fn debug_output_never_shows_the_token() {
     assert!(!shown.contains(secret), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
     let env_builder = Groundlight::builder()
-        .from_env_with(|name| (name == "GROUNDLIGHT_API_TOKEN").then(|| secret.to_owned()));
+        .env_lookup(|name| (name == "GROUNDLIGHT_API_TOKEN").then(|| secret.to_owned()));
     assert!(!format!("{env_builder:?}").contains(secret));
     let gl = builder.build().unwrap();
     let shown = format!("{gl:?} {gl:#?}");
@@ -221,7 +221,7 @@ async fn server_errors_are_retried_four_times_with_full_jitter() {
         }
         assert!(err.is_retryable());
         assert_eq!(err.status(), Some(StatusCode::from_u16(status).unwrap()));
-        assert_eq!(err.http().unwrap().attempts(), 4);
+        assert_eq!(err.http_error().unwrap().attempts(), 4);
     }
 }
 
@@ -380,9 +380,9 @@ async fn request_timeout_applies_and_can_be_overridden_per_call() {
         )
         .mount(&s.server)
         .await;
-    assert_eq!(s.gl.request_timeout(), Duration::from_secs(10));
+    assert_eq!(s.gl.timeout(), Some(Duration::from_secs(10)));
     let quick = s.gl.with_timeout(Duration::from_millis(50));
-    assert_eq!(quick.request_timeout(), Duration::from_millis(50));
+    assert_eq!(quick.timeout(), Some(Duration::from_millis(50)));
     let err = quick
         .with_timeout(Duration::from_millis(50))
         .me()
@@ -390,7 +390,7 @@ async fn request_timeout_applies_and_can_be_overridden_per_call() {
         .unwrap_err();
     assert!(
         matches!(
-            err.http(),
+            err.http_error(),
             Some(groundlight::vision_sdk_common::HttpError::Timeout { .. })
         ),
         "{err:?}"

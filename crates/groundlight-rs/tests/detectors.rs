@@ -127,7 +127,7 @@ async fn list_detectors_page_and_stream_over_all_pages() {
         .mount(&s.server)
         .await;
     let page = s.gl.list_detectors().page_size(2).send().await.unwrap();
-    assert_eq!(page.count, 3);
+    assert_eq!(page.count, Some(3));
     assert!(page.has_next());
     assert_eq!(page.results.len(), 2);
     let all: Vec<_> =

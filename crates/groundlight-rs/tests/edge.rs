@@ -59,14 +59,14 @@ async fn config_readiness_and_upstream() {
     assert!(readiness["det_1"].ready);
     assert!(!readiness["det_2"].ready);
     assert_eq!(
-        edge.get_upstream_endpoint().await.unwrap().as_deref(),
-        Some("https://api.groundlight.ai")
+        edge.get_upstream_endpoint().await.unwrap(),
+        "https://api.groundlight.ai"
     );
     let reqs = requests(&s.server).await;
     assert_request(&reqs[0], "GET", "/edge-config", &[]);
     assert_request(&reqs[1], "PUT", "/edge-config", &[]);
     let sent: EdgeEndpointConfig = serde_json::from_value(body_json(&reqs[1])).unwrap();
-    assert_eq!(sent, config);
+    assert_eq!(sent, config.with_official_defaults());
     assert_request(&reqs[2], "GET", "/edge-detector-readiness", &[]);
     assert_request(&reqs[3], "GET", "/edge-info", &[]);
 }

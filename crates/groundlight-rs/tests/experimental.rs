@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
+use groundlight::Error;
 use groundlight::models::{DetectorModeEnum, VerdictEnum};
-use groundlight::{Error, synthetic_image_bytes};
 use serde_json::json;
 use vision_sdk_common::__private::multipart::{self, Part};
 use wiremock::matchers::{method, path};
@@ -116,10 +116,17 @@ async fn evaluation_metrics_and_pipelines() {
     );
     let metrics = s.gl.get_detector_metrics("det_1").await.unwrap();
     assert_eq!(metrics.summary.unwrap()["total_iqs"], 12);
-    let pipes = s.gl.list_detector_pipelines("det_1", 1, 10).await.unwrap();
+    let pipes =
+        s.gl.list_detector_pipelines("det_1")
+            .page(1)
+            .page_size(10)
+            .await
+            .unwrap();
     assert_eq!(pipes.results[0].id, "pipe_1");
     assert!(
-        s.gl.list_detector_pipelines("det_gone", 1, 10)
+        s.gl.list_detector_pipelines("det_gone")
+            .page(1)
+            .page_size(10)
             .await
             .unwrap_err()
             .is_not_found()
@@ -179,7 +186,15 @@ async fn priming_groups() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&s.server)
         .await;
-    assert_eq!(s.gl.list_priming_groups(2, 5).await.unwrap().count, 1);
+    assert_eq!(
+        s.gl.list_priming_groups()
+            .page(2)
+            .page_size(5)
+            .await
+            .unwrap()
+            .count,
+        Some(1)
+    );
     let created =
         s.gl.create_priming_group("g", "pipe_1", DetectorModeEnum::Binary)
             .canonical_query("Is it?")
@@ -280,10 +295,7 @@ async fn synthetic_images() {
             .send()
             .await
             .unwrap();
-    assert_eq!(
-        synthetic_image_bytes(&out).unwrap().as_ref(),
-        b"\x89PNG\r\n\x1a\n"
-    );
+    assert_eq!(out.as_ref(), b"\x89PNG\r\n\x1a\n");
     let reqs = requests(&s.server).await;
     assert_request(
         &reqs[0],

@@ -103,7 +103,7 @@ async fn lists_page_and_stream() {
         fake.add_detector(&format!("det {i}"), "q?");
     }
     let page = gl.list_detectors().page(3).send().await.unwrap();
-    assert_eq!(page.count, 25);
+    assert_eq!(page.count, Some(25));
     assert_eq!(page.results.len(), 5);
     assert!(!page.has_next());
     let before = fake.received_requests().await.len();
@@ -151,7 +151,7 @@ async fn async_submit_label_and_timeouts() {
     let err = gl
         .submit_image_query(&det, JPEG)
         .wait(Duration::from_secs(5))
-        .error_on_timeout()
+        .error_on_timeout(true)
         .send()
         .await
         .unwrap_err();

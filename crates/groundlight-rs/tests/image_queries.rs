@@ -246,7 +246,7 @@ async fn wait_deadline_returns_the_last_query_or_a_timeout_error() {
         s.gl.wait_for_confident_result("iq_never")
             .confidence_threshold(0.9)
             .timeout(Duration::from_secs(3))
-            .error_on_timeout()
+            .error_on_timeout(true)
             .send()
             .await
             .unwrap_err();
@@ -411,7 +411,7 @@ async fn ask_ml_error_on_timeout() {
     let err =
         s.gl.ask_ml("det_1", JPEG)
             .wait(Duration::from_secs(2))
-            .error_on_timeout()
+            .error_on_timeout(true)
             .send()
             .await
             .unwrap_err();
@@ -461,7 +461,7 @@ async fn invalid_submits_send_nothing() {
         gl.submit_image_query("det_1", JPEG)
             .confidence_threshold(f64::NAN),
         gl.submit_image_query("det_1", JPEG)
-            .want_async()
+            .want_async(true)
             .wait(Duration::from_secs(1)),
         gl.submit_image_query("det_1", JPEG)
             .metadata(json!({"k": "x".repeat(1100)})),
@@ -482,7 +482,7 @@ async fn invalid_submits_send_nothing() {
     assert!(requests(&s.server).await.is_empty());
     // want_async with the wait unset means "don't wait".
     gl.submit_image_query("det_1", JPEG)
-        .want_async()
+        .want_async(true)
         .send()
         .await
         .unwrap();

@@ -153,10 +153,11 @@ mod with_image_feature {
         let req = submit(&no_shrink, &s.server, Image::from(big.clone())).await;
         assert_eq!(req.body, big);
 
+        let uri = s.server.uri();
         let env_no_shrink = Groundlight::builder()
-            .from_env_with(|name| match name {
+            .env_lookup(move |name| match name {
                 "GROUNDLIGHT_API_TOKEN" => Some(TOKEN.to_owned()),
-                "GROUNDLIGHT_ENDPOINT" => Some(s.server.uri()),
+                "GROUNDLIGHT_ENDPOINT" => Some(uri.clone()),
                 "GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES" => Some("0".to_owned()),
                 _ => None,
             })
@@ -203,7 +204,7 @@ mod with_image_feature {
             .send()
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        assert!(matches!(err, Error::Media(_)), "{err:?}");
         let dynamic = DynamicImage::ImageRgba8(groundlight::image::RgbaImage::new(8, 8));
         let req = submit(&s.gl, &s.server, Image::from(dynamic)).await;
         assert_eq!(decode(&req.body).width(), 8);

@@ -694,7 +694,7 @@ async fn image_query_calls(s: &mut Session) {
         s,
         "submit_image_query (want_async)",
         gl.submit_image_query("det_abc123", Image::from(JPEG))
-            .want_async()
+            .want_async(true)
             .send()
     );
     call!(
@@ -886,9 +886,15 @@ async fn experimental_calls(s: &mut Session) {
     call!(
         s,
         "list_detector_pipelines",
-        gl.list_detector_pipelines("det_abc123", 1, 10)
+        gl.list_detector_pipelines("det_abc123")
+            .page(1)
+            .page_size(10)
     );
-    call!(s, "list_priming_groups", gl.list_priming_groups(1, 10));
+    call!(
+        s,
+        "list_priming_groups",
+        gl.list_priming_groups().page(1).page_size(10)
+    );
     call!(
         s,
         "create_priming_group",

@@ -5,8 +5,14 @@
 //! reason, so a re-pinned spec with a new schema fails loudly instead of silently losing it.
 //!
 //! Mapping rules:
-//! * string `enum` schemas → *open* enums (`open_enum!` in the generated file): the listed values
+//! * string `enum` schemas → *open* enums (`vision_sdk_common::open_enum!`): the listed values
 //!   plus `Unknown(String)`, which round-trips. A new `source` or `label` from the server is data.
+//!   The serde helpers are `vision_sdk_common::internal::serde`'s, shared with every provider.
+//! * leniency never invents identity: a response schema's required `id` (and the fields listed
+//!   in [`IDENTITY`]) must be present, non-`null` and non-blank (`required_id`); such structs
+//!   have per-field defaults instead of a container default, so a missing identity is an error.
+//! * response numbers the spec bounds to `0..=1` are checked (`unit_interval`), integers with
+//!   `minimum: 0` too (`non_negative`): out-of-range values are decode errors.
 //! * object schemas → structs with `#[serde(default)]` (missing fields take their default, unknown
 //!   fields are ignored). Response structs are `#[non_exhaustive]`; request structs (schemas named
 //!   `…Request` and the schemas only they use) are plain, with `Default`.
@@ -124,16 +130,25 @@ const DESERIALIZE_HOOKS: &[(&str, &str)] = &[
     ),
 ];
 
+/// `(schema, property)`: identifying fields besides a required `id`, checked like one.
+const IDENTITY: &[(&str, &str)] = &[
+    // A label record has no `id`; one without its creation time (a `{"data": …}` wrapper, an
+    // all-`null` body) is not a label record.
+    ("LabelValue", "created_at"),
+];
+
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
 
 /// The per-spec decisions the generic mapping rules need.
 struct Config {
+    identity: &'static [(&'static str, &'static str)],
     skipped: &'static [(&'static str, &'static str)],
     overrides: &'static [(&'static str, &'static str, &'static str)],
     hooks: &'static [(&'static str, &'static str)],
 }
 
 const CONFIG: Config = Config {
+    identity: IDENTITY,
     skipped: SKIPPED,
     overrides: TYPE_OVERRIDES,
     hooks: DESERIALIZE_HOOKS,
@@ -193,6 +208,8 @@ struct StructDef {
     doc: Vec<String>,
     request: bool,
     hook: Option<&'static str>,
+    /// Some field identifies the object: no container default, per-field defaults instead.
+    has_identity: bool,
     fields: Vec<FieldDef>,
 }
 
@@ -203,6 +220,8 @@ struct FieldDef {
     ty: String,
     /// `#[serde(…)]` arguments.
     serde: Vec<String>,
+    /// An identifying field (no default: a missing one is an error).
+    identity: bool,
 }
 
 struct EnumDef {
@@ -446,7 +465,15 @@ impl<'a> Model<'a> {
             let wire = key
                 .as_str()
                 .ok_or_else(|| format!("`{name}` has a non-string property name {key:?}"))?;
-            let field = self.field_def(name, wire, property, required.contains(wire))?;
+            let identity = !self.request_structs.contains(name)
+                && required.contains(wire)
+                && (wire == "id" || self.config.identity.contains(&(name, wire)))
+                && property["type"].as_str() == Some("string");
+            let mut field =
+                self.field_def(name, wire, property, required.contains(wire), identity)?;
+            if !self.request_structs.contains(name) && !identity {
+                range_check(&mut field, property);
+            }
             if !field_names.insert(field.rust_name.clone()) {
                 return Err(format!(
                     "`{name}` has two fields named `{}` in Rust",
@@ -478,6 +505,7 @@ impl<'a> Model<'a> {
             doc,
             request: self.request_structs.contains(name),
             hook,
+            has_identity: fields.iter().any(|f| f.identity),
             fields,
         })
     }
@@ -488,6 +516,7 @@ impl<'a> Model<'a> {
         wire: &str,
         property: &Yaml,
         required: bool,
+        identity: bool,
     ) -> Result<FieldDef, String> {
         let at = format!("{owner}.{wire}");
         let ty = match self
@@ -521,6 +550,9 @@ impl<'a> Model<'a> {
                 serde.push("skip_serializing_if = \"Option::is_none\"".to_owned());
             }
             format!("Option<{}>", ty.rust)
+        } else if identity && ty.rust == "String" {
+            serde.push("deserialize_with = \"required_id\"".to_owned());
+            ty.rust.clone()
         } else {
             serde.push("deserialize_with = \"null_as_default\"".to_owned());
             ty.rust.clone()
@@ -543,6 +575,7 @@ impl<'a> Model<'a> {
             doc,
             ty: full_ty,
             serde,
+            identity,
         })
     }
 
@@ -676,6 +709,38 @@ impl<'a> Model<'a> {
             .get(target)
             .cloned()
             .ok_or_else(|| format!("`{at}` refers to unknown schema `{target}`"))
+    }
+}
+
+/// Adds the range check the spec's bounds call for: `0..=1` numbers (confidences) and
+/// non-negative integers (counts), for `Option` fields (the helpers read `null` as `None`).
+fn range_check(field: &mut FieldDef, property: &Yaml) {
+    let bound = |key: &str| match &property[key] {
+        Yaml::Real(text) => text.parse::<f64>().ok(),
+        Yaml::Integer(n) => Some(*n as f64),
+        _ => None,
+    };
+    let helper = match (
+        property["type"].as_str(),
+        bound("minimum"),
+        bound("maximum"),
+    ) {
+        (Some("number"), Some(min), Some(max)) if min == 0.0 && max == 1.0 => "unit_interval",
+        (Some("integer"), Some(0.0), _) => "non_negative",
+        _ => return,
+    };
+    let expected = if helper == "unit_interval" {
+        "Option<f64>"
+    } else {
+        "Option<i64>"
+    };
+    if field.ty == expected
+        && !field
+            .serde
+            .iter()
+            .any(|s| s.starts_with("deserialize_with"))
+    {
+        field.serde.push(format!("deserialize_with = {helper:?}"));
     }
 }
 
@@ -961,154 +1026,8 @@ fn wrap(line: &str) -> Vec<String> {
 
 const PRELUDE: &str = r#"
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// Deserializes `null` as the default value: for fields the spec says are never `null`. A server
-/// that sends one anyway should not make a whole response undecodable.
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// Defines an open string enum: the values the spec lists plus `Unknown(String)`, which keeps any
-/// other value verbatim so that it round-trips. Equality and hashing compare wire strings, so
-/// `Unknown("YES".into()) == Label::Yes`.
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $wire:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        ///
-        /// Open enum: a value the spec does not list deserializes to `Unknown` (kept verbatim, so
-        /// it serializes back unchanged) instead of failing the whole response. Convert from a
-        /// wire string with `From<&str>` / `parse()`; get it back with `as_str()` or `Display`.
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
-            /// A value this version of the SDK does not know, kept verbatim.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The wire values the spec lists, in spec order.
-            pub const KNOWN_VALUES: &'static [&'static str] = &[$($wire),+];
-
-            /// The wire string of this value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(value) => value,
-                }
-            }
-
-            /// Whether the value is not one the spec lists.
-            pub fn is_unknown(&self) -> bool {
-                !Self::KNOWN_VALUES.contains(&self.as_str())
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                match value {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(value: String) -> Self {
-                match value.as_str() {
-                    $( $wire => Self::$variant, )+
-                    _ => Self::Unknown(value),
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Default for $name {
-            /// `Unknown("")`, what a missing value deserializes to.
-            fn default() -> Self {
-                Self::Unknown(String::new())
-            }
-        }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                self.as_str() == other.as_str()
-            }
-        }
-
-        impl Eq for $name {}
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.as_str() == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-
-        impl std::hash::Hash for $name {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.as_str().hash(state);
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Visitor;
-
-                impl serde::de::Visitor<'_> for Visitor {
-                    type Value = $name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(concat!("a ", stringify!($name), " string"))
-                    }
-
-                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
-                        Ok($name::from(value))
-                    }
-
-                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
-                        Ok($name::from(value))
-                    }
-                }
-
-                deserializer.deserialize_string(Visitor)
-            }
-        }
-    };
-}
+use vision_sdk_common::internal::serde::{non_negative, null_as_default, required_id, unit_interval};
+use vision_sdk_common::open_enum;
 "#;
 
 fn render(version: &str, items: &[Item]) -> String {
@@ -1188,12 +1107,16 @@ fn render_struct(out: &mut String, def: &StructDef) {
     } else {
         "Debug, Clone, PartialEq, Default, Serialize, Deserialize"
     };
-    let _ = writeln!(out, "#[derive({derives})]\n#[serde(default)]");
+    if def.has_identity {
+        let _ = writeln!(out, "#[derive({derives})]");
+    } else {
+        let _ = writeln!(out, "#[derive({derives})]\n#[serde(default)]");
+    }
     if !def.request {
         out.push_str("#[non_exhaustive]\n");
     }
     let _ = writeln!(out, "pub struct {} {{", def.rust_name);
-    render_fields(out, &def.fields, true);
+    render_fields(out, &def.fields, true, def.has_identity);
     out.push_str("}\n");
 
     if let Some(hook) = def.hook {
@@ -1202,19 +1125,24 @@ fn render_struct(out: &mut String, def: &StructDef) {
             out,
             "\n/// Derived deserialization of [`{name}`]; the hand-written hook runs after it.\n\
              #[derive(Deserialize)]\n\
-             #[serde(remote = \"{name}\", default = \"{name}::default\")]\n\
+             #[serde(remote = \"{name}\"{default})]\n\
              #[allow(dead_code)] // only its generated `deserialize` is used\n\
              struct {wire} {{",
-            name = def.rust_name
+            name = def.rust_name,
+            default = if def.has_identity {
+                String::new()
+            } else {
+                format!(", default = \"{}::default\"", def.rust_name)
+            }
         );
-        render_fields(out, &def.fields, false);
+        render_fields(out, &def.fields, false, def.has_identity);
         let _ = writeln!(
             out,
             "}}\n\n\
              impl<'de> Deserialize<'de> for {name} {{\n\
              fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
              let mut value = {wire}::deserialize(deserializer)?;\n\
-             {hook}(&mut value);\n\
+             {hook}(&mut value).map_err(serde::de::Error::custom)?;\n\
              Ok(value)\n\
              }}\n\
              }}",
@@ -1223,18 +1151,21 @@ fn render_struct(out: &mut String, def: &StructDef) {
     }
 }
 
-fn render_fields(out: &mut String, fields: &[FieldDef], public: bool) {
+fn render_fields(out: &mut String, fields: &[FieldDef], public: bool, per_field_default: bool) {
     for field in fields {
         if public {
             push_doc(out, "    ", &field.doc);
         }
         // The private deserialize-only mirror does not need serialization attributes.
-        let serde: Vec<&str> = field
+        let mut serde: Vec<&str> = field
             .serde
             .iter()
             .map(String::as_str)
             .filter(|arg| public || !arg.starts_with("skip_serializing_if"))
             .collect();
+        if per_field_default && !field.identity {
+            serde.insert(0, "default");
+        }
         if !serde.is_empty() {
             let _ = writeln!(out, "    #[serde({})]", serde.join(", "));
         }
@@ -1309,6 +1240,7 @@ mod tests {
     }
 
     static BARE: Config = Config {
+        identity: &[],
         skipped: &[],
         overrides: &[],
         hooks: &[],
@@ -1358,17 +1290,34 @@ mod tests {
             out.contains("#[non_exhaustive]\npub struct Thing {"),
             "{out}"
         );
+        // `id` identifies a Thing: required (no container default), never blank.
         assert!(
-            out.contains("#[serde(deserialize_with = \"null_as_default\")]\n    pub id: String,")
+            out.contains("#[serde(deserialize_with = \"required_id\")]\n    pub id: String,"),
+            "{out}"
         );
-        assert!(out.contains("pub r#type: Mode,"), "{out}");
-        assert!(out.contains("pub note: Option<String>,"), "{out}");
+        assert!(
+            !out.contains("#[serde(default)]\n#[non_exhaustive]\npub struct Thing"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "#[serde(default, deserialize_with = \"null_as_default\")]\n    pub r#type: Mode,"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("#[serde(default)]\n    pub note: Option<String>,"),
+            "{out}"
+        );
+        // A count (`minimum: 0`) is checked.
         assert!(out.contains(
-            "#[serde(skip_serializing_if = \"Option::is_none\")]\n    pub count: Option<i64>,"
-        ));
+            "#[serde(default, skip_serializing_if = \"Option::is_none\", deserialize_with = \"non_negative\")]\n    pub count: Option<i64>,"
+        ), "{out}");
+        assert!(out.contains("use vision_sdk_common::open_enum;"), "{out}");
+        assert!(!out.contains("macro_rules!"), "{out}");
         assert!(out.contains("pub score: Option<f64>,"), "{out}");
         assert!(out.contains("pub meta: Option<serde_json::Map<String, serde_json::Value>>,"));
-        assert!(out.contains("#[serde(skip_serializing_if = \"serde_json::Value::is_null\")]\n    pub anything: serde_json::Value,"));
+        assert!(out.contains("#[serde(default, skip_serializing_if = \"serde_json::Value::is_null\")]\n    pub anything: serde_json::Value,"), "{out}");
         assert!(out.contains("pub tags: Option<Vec<String>>,"), "{out}");
         assert!(
             out.contains("pub type PaginatedThingList = super::Paginated<Thing>;"),

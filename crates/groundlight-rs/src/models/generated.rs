@@ -7,154 +7,10 @@
 //! by [`crate::models`]. See `xtask/src/codegen/groundlight.rs` for the mapping rules.
 
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// Deserializes `null` as the default value: for fields the spec says are never `null`. A server
-/// that sends one anyway should not make a whole response undecodable.
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
-
-/// Defines an open string enum: the values the spec lists plus `Unknown(String)`, which keeps any
-/// other value verbatim so that it round-trips. Equality and hashing compare wire strings, so
-/// `Unknown("YES".into()) == Label::Yes`.
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $wire:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        ///
-        /// Open enum: a value the spec does not list deserializes to `Unknown` (kept verbatim, so
-        /// it serializes back unchanged) instead of failing the whole response. Convert from a
-        /// wire string with `From<&str>` / `parse()`; get it back with `as_str()` or `Display`.
-        #[derive(Debug, Clone)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$variant_meta])* $variant, )+
-            /// A value this version of the SDK does not know, kept verbatim.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The wire values the spec lists, in spec order.
-            pub const KNOWN_VALUES: &'static [&'static str] = &[$($wire),+];
-
-            /// The wire string of this value.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(value) => value,
-                }
-            }
-
-            /// Whether the value is not one the spec lists.
-            pub fn is_unknown(&self) -> bool {
-                !Self::KNOWN_VALUES.contains(&self.as_str())
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                match value {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl From<String> for $name {
-            fn from(value: String) -> Self {
-                match value.as_str() {
-                    $( $wire => Self::$variant, )+
-                    _ => Self::Unknown(value),
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Default for $name {
-            /// `Unknown("")`, what a missing value deserializes to.
-            fn default() -> Self {
-                Self::Unknown(String::new())
-            }
-        }
-
-        impl PartialEq for $name {
-            fn eq(&self, other: &Self) -> bool {
-                self.as_str() == other.as_str()
-            }
-        }
-
-        impl Eq for $name {}
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.as_str() == other
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-
-        impl std::hash::Hash for $name {
-            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-                self.as_str().hash(state);
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Visitor;
-
-                impl serde::de::Visitor<'_> for Visitor {
-                    type Value = $name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(concat!("a ", stringify!($name), " string"))
-                    }
-
-                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
-                        Ok($name::from(value))
-                    }
-
-                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
-                        Ok($name::from(value))
-                    }
-                }
-
-                deserializer.deserialize_string(Visitor)
-            }
-        }
-    };
-}
+use vision_sdk_common::internal::serde::{
+    non_negative, null_as_default, required_id, unit_interval,
+};
+use vision_sdk_common::open_enum;
 
 /// `info.version` of the OpenAPI spec these models were generated from.
 pub const OPENAPI_SPEC_VERSION: &str = "0.18.2";
@@ -339,58 +195,63 @@ pub struct BBoxGeometryRequest {
 /// for more complex logic. Detectors can be created through the create_detector method, or
 /// through the create_\[MODE\]_detector methods for pro tier users
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct Detector {
     /// A unique ID for this object.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// The type of this object.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub r#type: DetectorTypeEnum,
     /// When this detector was created.
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: String,
     /// A short, descriptive name for the detector.
     ///
     /// Maximum length: 200.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// A question about the image.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub query: String,
     /// Which group should this detector be part of?
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub group_name: String,
     /// If the detector's prediction is below this confidence threshold, send the image query for
     /// human review.
     ///
     /// Range: 0.0 to 1.0.
     /// Server-side default: `0.9`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence_threshold: Option<f64>,
     /// How long Groundlight will attempt to generate a confident prediction
     ///
     /// Range: 0 to 3600.
     /// Server-side default: `30.0`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patience_time: Option<f64>,
     /// Metadata about the detector.
+    #[serde(default)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// The `mode` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub mode: ModeEnum,
     /// The `mode_configuration` field.
+    #[serde(default)]
     pub mode_configuration: Option<serde_json::Map<String, serde_json::Value>>,
     /// The `status` field.
     ///
     /// The spec also allows `""` here, kept as `StatusEnum::Unknown("")`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<StatusEnum>,
     /// The `escalation_type` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation_type: Option<EscalationTypeEnum>,
 }
 
@@ -484,23 +345,23 @@ struct DetectorCreationInputRequestWire {
 impl<'de> Deserialize<'de> for DetectorCreationInputRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut value = DetectorCreationInputRequestWire::deserialize(deserializer)?;
-        super::after_deserialize_detector_creation_input(&mut value);
+        super::after_deserialize_detector_creation_input(&mut value)
+            .map_err(serde::de::Error::custom)?;
         Ok(value)
     }
 }
 
 /// `DetectorGroup` in the Groundlight API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct DetectorGroup {
     /// The `id` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// The `name` field.
     ///
     /// Maximum length: 100.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
 }
 
@@ -576,83 +437,91 @@ pub struct EdgeModelInfo {
 /// ImageQuery objects are the answers to natural language questions about images created by
 /// detectors.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct ImageQuery {
     /// Metadata about the image query.
+    #[serde(default)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// A unique ID for this object.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// The type of this object.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub r#type: ImageQueryTypeEnum,
     /// When was this detector created?
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: String,
     /// A question about the image.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub query: String,
     /// Which detector was used on this image query?
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub detector_id: String,
     /// What type of result are we returning?
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub result_type: ResultTypeEnum,
     /// The `result` field.
+    #[serde(default)]
     pub result: Option<super::ImageQueryResult>,
     /// How long to wait for a confident response.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub patience_time: f64,
     /// Min confidence needed to accept the response of the image query.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub confidence_threshold: f64,
     /// An array of regions of interest (bounding boxes) collected on image
+    #[serde(default)]
     pub rois: Option<Vec<Roi>>,
     /// A text field on image query.
+    #[serde(default)]
     pub text: Option<String>,
     /// EDGE ONLY - Whether the image query has completed escalating and will receive no new
     /// results.
     ///
     /// Server-side default: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_processing: Option<bool>,
 }
 
 /// Derived deserialization of [`ImageQuery`]; the hand-written hook runs after it.
 #[derive(Deserialize)]
-#[serde(remote = "ImageQuery", default = "ImageQuery::default")]
+#[serde(remote = "ImageQuery")]
 #[allow(dead_code)] // only its generated `deserialize` is used
 struct ImageQueryWire {
+    #[serde(default)]
     metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     id: String,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     r#type: ImageQueryTypeEnum,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     created_at: String,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     query: String,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     detector_id: String,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     result_type: ResultTypeEnum,
+    #[serde(default)]
     result: Option<super::ImageQueryResult>,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     patience_time: f64,
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     confidence_threshold: f64,
+    #[serde(default)]
     rois: Option<Vec<Roi>>,
+    #[serde(default)]
     text: Option<String>,
+    #[serde(default)]
     done_processing: Option<bool>,
 }
 
 impl<'de> Deserialize<'de> for ImageQuery {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut value = ImageQueryWire::deserialize(deserializer)?;
-        super::after_deserialize_image_query(&mut value);
+        super::after_deserialize_image_query(&mut value).map_err(serde::de::Error::custom)?;
         Ok(value)
     }
 }
@@ -667,30 +536,33 @@ open_enum! {
 
 /// `LabelValue` in the Groundlight API.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct LabelValue {
     /// The `confidence` field.
+    #[serde(default)]
     pub confidence: Option<f64>,
     /// Return a human-readable class name for this label (e.g. YES/NO)
+    #[serde(default)]
     pub class_name: Option<String>,
     /// The `rois` field.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rois: Option<Vec<Roi>>,
     /// The `annotations_requested` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub annotations_requested: Vec<AnnotationsRequestedEnum>,
     /// The `created_at` field.
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub created_at: String,
     /// The `detector_id` field.
+    #[serde(default)]
     pub detector_id: Option<i64>,
     /// The `source` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub source: SourceEnum,
     /// Text annotations
+    #[serde(default)]
     pub text: Option<String>,
 }
 
@@ -716,57 +588,63 @@ pub struct LabelValueRequest {
 /// Spec schema: `MLPipeline`.
 #[doc(alias = "MLPipeline")]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct MlPipeline {
     /// The `id` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// Get the resolved pipeline config, including defaults.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub pipeline_config: String,
     /// If True, this is the pipeline is used for inference, active learning, etc. for its parent
     /// Predictor.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_active_pipeline: bool,
     /// If True, this pipeline is enabled for edge inference.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_edge_pipeline: bool,
     /// If True, this pipeline is used to train classifier for human unclear label prediction.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_unclear_pipeline: bool,
     /// If True, this pipeline is used for OODD.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_oodd_pipeline: bool,
     /// If False, this pipeline will not be run for any use case.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_enabled: bool,
     /// The `created_at` field.
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: String,
     /// The `trained_at` field.
     ///
     /// An RFC 3339 date-time.
+    #[serde(default)]
     pub trained_at: Option<String>,
     /// Determine the pipeline type (active, shadow, unclear, oodd).
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub r#type: String,
     /// Get the friendly name from the MLBinary.
+    #[serde(default)]
     pub friendly_name: Option<String>,
     /// The `model_binary_id` field.
+    #[serde(default)]
     pub model_binary_id: Option<String>,
     /// Check if training is currently in progress for this pipeline.
+    #[serde(default)]
     pub training_in_progress: Option<serde_json::Map<String, serde_json::Value>>,
     /// Get the metrics for this pipeline from MLBinary metadata and evaluation results.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub metrics: serde_json::Map<String, serde_json::Value>,
     /// Get the MLBinary key that was evaluated.
+    #[serde(default)]
     pub eval_mlbinary_key: Option<String>,
     /// Get the revision number of the MLBinary that was evaluated.
+    #[serde(default)]
     pub eval_mlbinary_revision_number: Option<i64>,
     /// Get the friendly name of the MLBinary that was evaluated.
+    #[serde(default)]
     pub eval_mlbinary_friendly_name: Option<String>,
 }
 
@@ -858,60 +736,60 @@ pub struct PatchedDetectorRequest {
 
 /// A PrimingGroup owned by the authenticated user.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct PrimingGroup {
     /// The `id` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// The `name` field.
     ///
     /// Maximum length: 100.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub name: String,
     /// Detector mode this priming group is intended for (BINARY, MULTI_CLASS, etc.). Validated
     /// against the pipeline_config of every active and shadow base MLBinary in clean(). Nullable
     /// only for legacy rows pre-dating this field; new PrimingGroups must set it.
     ///
     /// The spec also allows `""` here, kept as `DetectorModeEnum::Unknown("")`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detector_mode: Option<DetectorModeEnum>,
     /// Number of output classes this priming group is trained for. Set automatically from the
     /// source predictor when created via create_user_priming_group (MULTI_CLASS only). Nullable for
     /// legacy rows and for modes where class count isn't meaningful; a follow-up PR will tighten
     /// this after manual backfill.
+    #[serde(default)]
     pub num_classes: Option<i64>,
     /// If True, this priming group is shared to all Groundlight users. Can only be set by
     /// Groundlight admins.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_global: bool,
     /// Canonical semantic query for this priming group
     ///
     /// Maximum length: 300.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical_query: Option<String>,
     /// Active pipeline config override for new detectors created in this priming group. If set,
     /// this overrides the default active pipeline config at creation time.Can be either a pipeline
     /// name or full config string.
     ///
     /// Maximum length: 8192.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_pipeline_config: Option<String>,
     /// Configs for shadow pipelines to create for detectors in this priming group. These are added
     /// to the default shadow pipeline configs for a detector of the given mode. Each entry is
     /// either a pipeline name or full config string.
-    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub priming_group_specific_shadow_pipeline_configs: serde_json::Value,
     /// If True, new detectors added to this priming group will not receive the mode-specific
     /// default shadow pipelines from INITIAL_SHADOW_PIPELINE_CONFIG_SET. Priming-group-specific
     /// shadow configs still apply. Use this to guarantee the primed active MLBinary is never
     /// switched off by a shadow pipeline being promoted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_shadow_pipelines: Option<bool>,
     /// The `created_at` field.
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: String,
 }
 
@@ -1016,7 +894,10 @@ pub struct BinaryClassificationResult {
     /// The `confidence` field.
     ///
     /// Range: 0.0 to 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence: Option<f64>,
     /// The `source` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1040,7 +921,10 @@ pub struct CountingResult {
     /// The `confidence` field.
     ///
     /// Range: 0.0 to 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence: Option<f64>,
     /// The `source` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1054,6 +938,7 @@ pub struct CountingResult {
     /// The `count` field.
     ///
     /// Minimum: 0.
+    #[serde(deserialize_with = "non_negative")]
     pub count: Option<i64>,
     /// The `greater_than_max` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1068,7 +953,10 @@ pub struct MultiClassificationResult {
     /// The `confidence` field.
     ///
     /// Range: 0.0 to 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence: Option<f64>,
     /// The `source` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1092,7 +980,10 @@ pub struct TextRecognitionResult {
     /// The `confidence` field.
     ///
     /// Range: 0.0 to 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence: Option<f64>,
     /// The `source` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1118,7 +1009,10 @@ pub struct BoundingBoxResult {
     /// The `confidence` field.
     ///
     /// Range: 0.0 to 1.0.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "unit_interval"
+    )]
     pub confidence: Option<f64>,
     /// The `source` field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1297,31 +1191,30 @@ open_enum! {
 
 /// Response shape for POST /v1/vlm-verifications.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
 #[non_exhaustive]
 pub struct VlmVerification {
     /// The `id` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "required_id")]
     pub id: String,
     /// The `type` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub r#type: String,
     /// The `created_at` field.
     ///
     /// An RFC 3339 date-time.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub created_at: String,
     /// The `query` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub query: String,
     /// The `model_id` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub model_id: String,
     /// The `result` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub result: VlmVerificationResult,
     /// The `cost` field.
-    #[serde(deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub cost: VlmVerificationCost,
 }
 

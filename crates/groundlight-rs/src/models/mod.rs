@@ -38,14 +38,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// Deserializes `null` as the default value (hand-written counterpart of the generated helper).
-fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de> + Default,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
+use vision_sdk_common::internal::serde::{non_negative, null_as_default};
 
 // ---------------------------------------------------------------------------------------------
 // Pagination
@@ -60,9 +53,10 @@ where
 #[serde(default, bound(deserialize = "T: Deserialize<'de>"))]
 #[non_exhaustive]
 pub struct Paginated<T> {
-    /// Number of items across all pages.
-    #[serde(deserialize_with = "null_as_default")]
-    pub count: i64,
+    /// Number of items across all pages (`None` when the server sends `null`; never
+    /// negative).
+    #[serde(deserialize_with = "non_negative")]
+    pub count: Option<i64>,
     /// URL of the next page, if there is one.
     pub next: Option<String>,
     /// URL of the previous page, if there is one.
@@ -75,7 +69,7 @@ pub struct Paginated<T> {
 impl<T> Default for Paginated<T> {
     fn default() -> Self {
         Self {
-            count: 0,
+            count: None,
             next: None,
             previous: None,
             results: Vec::new(),
@@ -97,6 +91,17 @@ impl<T> Paginated<T> {
     /// The items on this page, by value.
     pub fn into_results(self) -> Vec<T> {
         self.results
+    }
+}
+
+impl<T> From<Paginated<T>> for vision_sdk_common::page::Page<T> {
+    /// The family's page type (`next`/`previous` become `has_next`).
+    fn from(page: Paginated<T>) -> Self {
+        Self {
+            has_next: page.next.is_some(),
+            total: page.count.and_then(|n| u64::try_from(n).ok()),
+            items: page.results,
+        }
     }
 }
 
@@ -189,44 +194,59 @@ pub enum ImageQueryResult {
 }
 
 impl ImageQueryResult {
-    /// Decodes a result object. `result_type` (the enclosing image query's) is used only when the
-    /// object has no `result_type` of its own. Never fails: see [`ImageQueryResult::Unknown`].
+    /// Decodes a result object leniently: like [`Self::try_from_json`], but a result that does
+    /// not fit its declared kind is kept as [`ImageQueryResult::Unknown`] instead of failing.
     pub fn from_json(value: Value, result_type: Option<&ResultTypeEnum>) -> Self {
+        match Self::try_from_json(value.clone(), result_type) {
+            Ok(result) => result,
+            Err(_) => Self::Unknown(value),
+        }
+    }
+
+    /// Decodes a result object. `result_type` (the enclosing image query's) is used only when
+    /// the object has no `result_type` of its own. A kind this SDK does not know is
+    /// [`ImageQueryResult::Unknown`]; a known kind that does not fit (a confidence outside
+    /// `0..=1`, a negative count, a field of the wrong type) is an error, so a broken answer
+    /// can never end a wait as "confident". This is what deserialization uses.
+    ///
+    /// # Errors
+    ///
+    /// serde's error for a result of a known kind that does not fit it.
+    pub fn try_from_json(
+        value: Value,
+        result_type: Option<&ResultTypeEnum>,
+    ) -> Result<Self, serde_json::Error> {
         let own = value
             .get("result_type")
             .and_then(Value::as_str)
             .map(ResultTypeEnum::from);
         let Some(kind) = own.or_else(|| result_type.cloned()) else {
-            return Self::Unknown(value);
+            return Ok(Self::Unknown(value));
         };
-        match kind {
+        Ok(match kind {
             ResultTypeEnum::BinaryClassification => {
-                match BinaryClassificationResult::deserialize(&value) {
-                    Ok(mut result) => {
-                        result.label = normalize_binary_label(result.label.as_str());
-                        Self::Binary(result)
-                    }
-                    Err(_) => Self::Unknown(value),
-                }
+                let mut result = BinaryClassificationResult::deserialize(&value)?;
+                result.label = normalize_binary_label(result.label.as_str());
+                Self::Binary(result)
             }
-            ResultTypeEnum::Counting => match CountingResult::deserialize(&value) {
-                Ok(mut result) => {
-                    if value.get("label").is_some_and(is_truthy) {
-                        result.count = None;
-                    }
-                    Self::Counting(result)
+            ResultTypeEnum::Counting => {
+                let mut result = CountingResult::deserialize(&value)?;
+                if value.get("label").is_some_and(is_truthy) {
+                    result.count = None;
                 }
-                Err(_) => Self::Unknown(value),
-            },
-            ResultTypeEnum::MultiClassification => MultiClassificationResult::deserialize(&value)
-                .map_or(Self::Unknown(value), Self::MultiClass),
+                Self::Counting(result)
+            }
+            ResultTypeEnum::MultiClassification => {
+                Self::MultiClass(MultiClassificationResult::deserialize(&value)?)
+            }
             ResultTypeEnum::TextRecognition => {
-                TextRecognitionResult::deserialize(&value).map_or(Self::Unknown(value), Self::Text)
+                Self::Text(TextRecognitionResult::deserialize(&value)?)
             }
-            ResultTypeEnum::BoundingBox => BoundingBoxResult::deserialize(&value)
-                .map_or(Self::Unknown(value), Self::BoundingBox),
+            ResultTypeEnum::BoundingBox => {
+                Self::BoundingBox(BoundingBoxResult::deserialize(&value)?)
+            }
             _ => Self::Unknown(value),
-        }
+        })
     }
 
     /// The kind of result: the variant's, or the `result_type` of an unknown one.
@@ -244,7 +264,8 @@ impl ImageQueryResult {
         }
     }
 
-    /// The confidence, `0.0..=1.0`; `None` when the server sent none (e.g. some human labels).
+    /// The confidence, `0.0..=1.0`; `None` when the server sent none (e.g. some human labels),
+    /// and for a result of an unknown kind whose `confidence` is not a number in `0..=1`.
     pub fn confidence(&self) -> Option<f64> {
         match self {
             Self::Binary(r) => r.confidence,
@@ -252,7 +273,10 @@ impl ImageQueryResult {
             Self::MultiClass(r) => r.confidence,
             Self::Text(r) => r.confidence,
             Self::BoundingBox(r) => r.confidence,
-            Self::Unknown(value) => value.get("confidence").and_then(Value::as_f64),
+            Self::Unknown(value) => value
+                .get("confidence")
+                .and_then(Value::as_f64)
+                .filter(|c| (0.0..=1.0).contains(c)),
         }
     }
 
@@ -363,24 +387,26 @@ impl<'de> Deserialize<'de> for ImageQueryResult {
     /// Dispatches on the result's own `result_type`; inside an [`ImageQuery`], a result without
     /// one is dispatched again on the image query's `result_type`.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self::from_json(Value::deserialize(deserializer)?, None))
+        Self::try_from_json(Value::deserialize(deserializer)?, None)
+            .map_err(serde::de::Error::custom)
     }
 }
 
 /// Called by the generated `Deserialize for ImageQuery`: a result that did not name its own kind
 /// is decoded again with the image query's `result_type`.
-fn after_deserialize_image_query(image_query: &mut ImageQuery) {
+fn after_deserialize_image_query(image_query: &mut ImageQuery) -> Result<(), String> {
     let own_kind = |value: &Value| value.get("result_type").and_then(Value::as_str).is_some();
     if let Some(ImageQueryResult::Unknown(value)) = &mut image_query.result
         && !own_kind(value)
         && !image_query.result_type.is_unknown()
     {
         let value = std::mem::take(value);
-        image_query.result = Some(ImageQueryResult::from_json(
-            value,
-            Some(&image_query.result_type),
-        ));
+        image_query.result = Some(
+            ImageQueryResult::try_from_json(value, Some(&image_query.result_type))
+                .map_err(|e| format!("result: {e}"))?,
+        );
     }
+    Ok(())
 }
 
 impl ImageQuery {
@@ -547,12 +573,15 @@ impl<'de> Deserialize<'de> for ModeConfiguration {
 
 /// Called by the generated `Deserialize for DetectorCreationInputRequest`: types the
 /// `mode_configuration` by the request's `mode`.
-fn after_deserialize_detector_creation_input(request: &mut DetectorCreationInputRequest) {
+fn after_deserialize_detector_creation_input(
+    request: &mut DetectorCreationInputRequest,
+) -> Result<(), String> {
     if let (Some(mode), Some(config)) = (&request.mode, &request.mode_configuration)
         && config.mode().as_ref() != Some(mode)
     {
         request.mode_configuration = Some(ModeConfiguration::for_mode(mode, config.to_map()));
     }
+    Ok(())
 }
 
 impl Detector {
@@ -867,7 +896,58 @@ pub struct EdgeEndpointConfig {
     pub extra: Map<String, Value>,
 }
 
+/// The official SDK's defaults for [`EdgeEndpointConfig`] fields (`edge/config.py`, 1.3.1).
+pub mod edge_defaults {
+    /// `global_config.refresh_rate`, seconds.
+    pub const REFRESH_RATE: f64 = 60.0;
+    /// `global_config.confident_audit_rate`.
+    pub const CONFIDENT_AUDIT_RATE: f64 = 1e-5;
+    /// `enabled` of an inference configuration.
+    pub const ENABLED: bool = true;
+    /// `always_return_edge_prediction`.
+    pub const ALWAYS_RETURN_EDGE_PREDICTION: bool = false;
+    /// `disable_cloud_escalation`.
+    pub const DISABLE_CLOUD_ESCALATION: bool = false;
+    /// `min_time_between_escalations`, seconds.
+    pub const MIN_TIME_BETWEEN_ESCALATIONS: f64 = 30.0;
+}
+
 impl EdgeEndpointConfig {
+    /// This configuration with every unset field given the official SDK's default
+    /// ([`edge_defaults`]), as the official SDK sends it.
+    ///
+    /// ```
+    /// use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
+    /// let mut config = EdgeEndpointConfig::default();
+    /// config.add_detector("det_1", "default", EdgeInferenceConfig::default());
+    /// let full = config.with_official_defaults();
+    /// assert_eq!(full.global_config.refresh_rate, Some(60.0));
+    /// assert_eq!(full.edge_inference_configs["default"].min_time_between_escalations, Some(30.0));
+    /// ```
+    pub fn with_official_defaults(&self) -> Self {
+        let mut config = self.clone();
+        let global = &mut config.global_config;
+        global
+            .refresh_rate
+            .get_or_insert(edge_defaults::REFRESH_RATE);
+        global
+            .confident_audit_rate
+            .get_or_insert(edge_defaults::CONFIDENT_AUDIT_RATE);
+        for inference in config.edge_inference_configs.values_mut() {
+            inference.enabled.get_or_insert(edge_defaults::ENABLED);
+            inference
+                .always_return_edge_prediction
+                .get_or_insert(edge_defaults::ALWAYS_RETURN_EDGE_PREDICTION);
+            inference
+                .disable_cloud_escalation
+                .get_or_insert(edge_defaults::DISABLE_CLOUD_ESCALATION);
+            inference
+                .min_time_between_escalations
+                .get_or_insert(edge_defaults::MIN_TIME_BETWEEN_ESCALATIONS);
+        }
+        config
+    }
+
     /// Serves `detector_id` with the inference configuration `config_name`, registering `config`
     /// under that name. Returns `false` (and changes nothing) when the detector is already
     /// listed or a *different* configuration already has that name.
@@ -902,7 +982,7 @@ impl EdgeEndpointConfig {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EdgeGlobalConfig {
-    /// Seconds between checks for a new model binary (Edge default 60).
+    /// Seconds between checks for a new model binary (official default 60).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_rate: Option<f64>,
     /// Probability that a confident prediction is sent to the cloud for audit (default 1e-5).
@@ -929,7 +1009,7 @@ pub struct EdgeInferenceConfig {
     /// Never escalate to the cloud; requires `always_return_edge_prediction` (default false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_cloud_escalation: Option<bool>,
-    /// Minimum seconds between cloud escalations for a detector (default 2.0).
+    /// Minimum seconds between cloud escalations for a detector (official default 30.0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_time_between_escalations: Option<f64>,
     /// Fields this SDK does not model.
@@ -1188,7 +1268,7 @@ mod tests {
             "count": 42, "next": null, "previous": null,
             "results": [fake_detector("det_abc123", "BINARY", Value::Null), fake_detector("det_def456", "BINARY", Value::Null)],
         }));
-        assert_eq!(page.count, 42);
+        assert_eq!(page.count, Some(42));
         assert!(!page.has_next());
         assert_eq!(
             page.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
@@ -1376,10 +1456,24 @@ mod tests {
         assert_eq!(iq.source(), Some(Source::Cloud));
         assert_eq!(reencode(&iq)["result"], segmentation);
 
-        // A counting result whose count is not a number does not fail the image query.
-        let odd = json!({"result_type": "counting", "count": "many"});
-        let iq: ImageQuery = decode(&fake_image_query("iq_1", "counting", odd.clone()));
-        assert_eq!(iq.result, Some(ImageQueryResult::Unknown(odd)));
+        // A result of a known kind that does not fit it is a decode error (C11): it must not
+        // be taken for an answer. The lenient `from_json` still keeps it as Unknown.
+        for odd in [
+            json!({"result_type": "counting", "count": "many"}),
+            json!({"result_type": "counting", "count": -3, "confidence": 0.9}),
+            json!({"result_type": "binary_classification", "label": "YES", "confidence": 7.5}),
+        ] {
+            let body = fake_image_query("iq_1", "counting", odd.clone());
+            assert!(serde_json::from_value::<ImageQuery>(body).is_err(), "{odd}");
+            assert_eq!(
+                ImageQueryResult::from_json(odd.clone(), None),
+                ImageQueryResult::Unknown(odd)
+            );
+        }
+        // An unknown kind's out-of-range confidence is not a confidence.
+        let unknown = ImageQueryResult::Unknown(json!({"result_type": "x", "confidence": 7.5}));
+        assert_eq!(unknown.confidence(), None);
+        assert!(!unknown.is_confident(0.5));
 
         // The result's own kind wins over the image query's.
         let text = json!({"result_type": "text_recognition", "text": "hi", "truncated": false});
@@ -1527,7 +1621,7 @@ mod tests {
         assert_eq!(detector.mode, ModeEnum::default());
 
         let page: PaginatedImageQueryList = decode(&json!({"results": null}));
-        assert_eq!(page.count, 0);
+        assert_eq!(page.count, None);
         assert!(page.results.is_empty());
 
         let me: Me = decode(&json!({"username": "u", "new": 1}));

@@ -39,7 +39,8 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::client::{Groundlight, GroundlightBuilder, default_retry_policy};
+use crate::client::{Groundlight, GroundlightBuilder};
+use crate::retry::default_retry_policy;
 
 /// The token a [`FakeGroundlight`] accepts unless told otherwise.
 pub const FAKE_TOKEN: &str = "api_fake_0123456789abcdefghijklmnop";
