@@ -11,7 +11,7 @@
 //! | `PredictionTaskError("Error initiating prediction:", …)` | [`Error::TaskStartFailed`] |
 //! | `PredictionUploadError` | [`Error::UploadFailed`] |
 //! | `PredictionTaskBeginError` | [`Error::TaskBeginFailed`] |
-//! | `PredictionTaskResultsUnavailableError` | [`Error::ResultsUnavailable`]; an archive without `predictions.parquet` is [`Error::ResultsDecode`], a video answer without `X-Frames-Per-Second` [`Error::InvalidResponse`] ([`Error::is_results_unavailable`] covers all three) |
+//! | `PredictionTaskResultsUnavailableError` | [`Error::ResultsUnavailable`] (also for a video answer without `X-Frames-Per-Second`); an archive without `predictions.parquet` is [`Error::ResultsDecode`] ([`Error::is_results_unavailable`] covers both) |
 //! | raw `aiohttp.ClientResponseError` from status polling | [`Error::StatusFailed`] (with the task's uuid) |
 //! | raw `zipfile.BadZipFile`, polars errors | [`Error::ResultsDecode`] |
 //! | raw pydantic `ValidationError` | [`Error::Decode`] (serde's message, the status, a redacted body snippet) |
@@ -195,9 +195,9 @@ pub enum Error {
         source: ResultsDecodeError,
     },
 
-    /// An answer that breaks the protocol outside its JSON model: a missing or invalid
-    /// `X-Frames-Per-Second` header on video results, an empty `signed_urls` list, an
-    /// unusable presigned URL, a task of the other prediction type than the call asked for.
+    /// An answer that breaks the protocol outside its JSON model: an `X-Frames-Per-Second`
+    /// header on video results that is not a number, an empty `signed_urls` list, an unusable
+    /// presigned URL, a task of another prediction type than the call asked for.
     #[error("unexpected response to {operation}: {reason}")]
     InvalidResponse {
         /// The SDK method whose response is malformed.
@@ -301,17 +301,12 @@ impl Error {
     }
 
     /// `true` for what the official SDK raises as `PredictionTaskResultsUnavailableError`
-    /// (and the raw archive errors it lets escape): results not available, not decodable, or
-    /// without their `X-Frames-Per-Second`.
+    /// (and the raw archive errors it lets escape): results not available (a video answer
+    /// without `X-Frames-Per-Second` included) or not decodable.
     pub fn is_results_unavailable(&self) -> bool {
         matches!(
             self,
-            Self::ResultsUnavailable { .. }
-                | Self::ResultsDecode { .. }
-                | Self::InvalidResponse {
-                    operation: "get_video_results" | "get_results" | "predict_video",
-                    ..
-                }
+            Self::ResultsUnavailable { .. } | Self::ResultsDecode { .. }
         )
     }
 
