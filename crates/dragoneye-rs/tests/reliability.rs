@@ -590,3 +590,37 @@ async fn media_that_vanished_is_a_local_failure_not_an_api_error() {
     assert!(err.http_error().is_none());
     assert!(fake.requests_to(Endpoint::Upload).is_empty());
 }
+
+#[tokio::test]
+async fn a_call_lasts_at_most_its_budget_plus_one_request_timeout_in_real_time() {
+    let server = MockServer::start().await;
+    Mock::given(path("/prediction-task/status"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(10)))
+        .mount(&server)
+        .await;
+    // The real clock: attempts time out after 200 ms; no retry starts after 600 ms.
+    let client = Dragoneye::builder()
+        .env_lookup(|_| None)
+        .api_key(KEY)
+        .base_url(server.uri())
+        .timeout(Duration::from_millis(200))
+        .max_retries(100)
+        .max_backoff_time(Duration::from_millis(600))
+        .initial_backoff(Duration::from_millis(100))
+        .backoff_jitter(false)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = client.classification().status("t").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        err.http_error().is_some_and(HttpError::is_timeout),
+        "{err:?}"
+    );
+    assert!(
+        elapsed < Duration::from_millis(600 + 200 + 1000),
+        "budget + one timeout (+ scheduling slack): {elapsed:?}"
+    );
+    let attempts = err.http_error().map(HttpError::attempts).unwrap_or(0);
+    assert!((2..=4).contains(&attempts), "{attempts}");
+}
