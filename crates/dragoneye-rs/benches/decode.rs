@@ -262,11 +262,8 @@ fn attribute_entries(
             .enumerate()
         {
             let option = held[k % 2];
-            let range = ScoredTimestampRange {
-                timestamp_start_us_inclusive: start * FRAME_US,
-                timestamp_end_us_inclusive: end * FRAME_US,
-                score: rng.f32_in(0.3, 1.0),
-            };
+            let range =
+                ScoredTimestampRange::new(start * FRAME_US, end * FRAME_US, rng.f32_in(0.3, 1.0));
             match per_option.iter_mut().find(|(o, _)| o.0 == option.0) {
                 Some((_, ranges)) => ranges.push(range),
                 None => per_option.push((option, vec![range])),
@@ -276,15 +273,15 @@ fn attribute_entries(
         entries.extend(
             per_option
                 .into_iter()
-                .map(
-                    |((option_id, option_name), ranges)| VideoAttributePrediction {
+                .map(|((option_id, option_name), ranges)| {
+                    VideoAttributePrediction::new(
                         attribute_id,
-                        attribute_name: attribute_name.to_owned(),
+                        attribute_name.to_owned(),
                         option_id,
-                        option_name: option_name.to_owned(),
-                        timestamp_ranges: ranges,
-                    },
-                ),
+                        option_name.to_owned(),
+                        ranges,
+                    )
+                }),
         );
     }
     entries
@@ -325,13 +322,10 @@ fn tracked_object(rng: &mut Rng, object_id: i64, frames: i64) -> VideoDetectedOb
             let detected_frame = frame == a || frame == b;
             gap_run = !detected_frame && rng.chance(if gap_run { 0.5 } else { 0.06 });
             let normalized_bbox = drift(rng, &mut bbox);
-            bbox_observations.push(VideoBboxObservation {
-                timestamp_microseconds: frame * FRAME_US,
-                observation: (!gap_run).then(|| BboxObservation {
-                    normalized_bbox,
-                    bbox_score: rng.f32_in(0.3, 1.0),
-                }),
-            });
+            bbox_observations.push(VideoBboxObservation::new(
+                frame * FRAME_US,
+                (!gap_run).then(|| BboxObservation::new(normalized_bbox, rng.f32_in(0.3, 1.0))),
+            ));
         }
     }
 
@@ -343,27 +337,24 @@ fn tracked_object(rng: &mut Rng, object_id: i64, frames: i64) -> VideoDetectedOb
         if categories.iter().any(|c| c.category_id == category.id) {
             continue;
         }
-        categories.push(VideoCategoryPrediction {
-            category_id: category.id,
-            name: category.name.to_owned(),
+        categories.push(VideoCategoryPrediction::new(
+            category.id,
+            category.name.to_owned(),
             score,
-            attributes: attribute_entries(rng, category, first, last),
-        });
+            attribute_entries(rng, category, first, last),
+        ));
         score = f64::from((score * rng.f32_in(0.1, 0.6)) as f32);
     }
 
-    VideoDetectedObject {
+    VideoDetectedObject::new(
         object_id,
-        timestamp_ranges: segments
+        segments
             .iter()
-            .map(|&(a, b)| TimestampRange {
-                timestamp_start_us_inclusive: a * FRAME_US,
-                timestamp_end_us_inclusive: b * FRAME_US,
-            })
+            .map(|&(a, b)| TimestampRange::new(a * FRAME_US, b * FRAME_US))
             .collect(),
         bbox_observations,
         categories,
-    }
+    )
 }
 
 /// A video result of `objects` tracked objects over `frames` sampled frames, and the frame
@@ -392,34 +383,34 @@ fn image_result(objects: usize, seed: u64) -> Vec<ImageDetectedObject> {
             let video = tracked_object(&mut rng, i as i64 + 1, 1);
             let observation = video.bbox_observations[0]
                 .observation
-                .unwrap_or(BboxObservation {
-                    normalized_bbox: [0.25, 0.25, 0.5, 0.5],
-                    bbox_score: 0.5,
-                });
-            ImageDetectedObject {
-                object_id: video.object_id,
-                bbox_observation: observation,
-                categories: video
+                .unwrap_or(BboxObservation::new([0.25, 0.25, 0.5, 0.5], 0.5));
+            ImageDetectedObject::new(
+                video.object_id,
+                observation,
+                video
                     .categories
                     .into_iter()
-                    .map(|c| ImageCategoryPrediction {
-                        category_id: c.category_id,
-                        name: c.name,
-                        score: c.score,
-                        attributes: c
-                            .attributes
-                            .into_iter()
-                            .map(|a| ImageAttributePrediction {
-                                attribute_id: a.attribute_id,
-                                attribute_name: a.attribute_name,
-                                option_id: a.option_id,
-                                option_name: a.option_name,
-                                score: a.timestamp_ranges[0].score,
-                            })
-                            .collect(),
+                    .map(|c| {
+                        ImageCategoryPrediction::new(
+                            c.category_id,
+                            c.name,
+                            c.score,
+                            c.attributes
+                                .into_iter()
+                                .map(|a| {
+                                    ImageAttributePrediction::new(
+                                        a.attribute_id,
+                                        a.attribute_name,
+                                        a.option_id,
+                                        a.option_name,
+                                        a.timestamp_ranges[0].score,
+                                    )
+                                })
+                                .collect(),
+                        )
                     })
                     .collect(),
-            }
+            )
         })
         .collect()
 }
@@ -744,19 +735,19 @@ fn main() -> BoxResult<()> {
     let mut sorted_frames = frames.clone();
     sorted_frames.sort_unstable();
     let rust_round_trip = video
-        == ClassificationPredictVideoResponse {
-            objects: objects.clone(),
-            frames_per_second: FPS,
-            frame_timestamps_microseconds: sorted_frames,
-            prediction_task_uuid: VIDEO_UUID.to_owned(),
-            original_file_name: Some(VIDEO_FILE.to_owned()),
-        }
+        == ClassificationPredictVideoResponse::new(
+            objects.clone(),
+            FPS,
+            sorted_frames,
+            VIDEO_UUID.to_owned(),
+            Some(VIDEO_FILE.to_owned()),
+        )
         && decode_image(&image_zip)?
-            == ClassificationPredictImageResponse {
-                objects: images.clone(),
-                prediction_task_uuid: IMAGE_UUID.to_owned(),
-                original_file_name: Some(IMAGE_FILE.to_owned()),
-            };
+            == ClassificationPredictImageResponse::new(
+                images.clone(),
+                IMAGE_UUID.to_owned(),
+                Some(IMAGE_FILE.to_owned()),
+            );
     println!(
         "rust round trip (encode -> decode == generated models): {}",
         if rust_round_trip { "ok" } else { "MISMATCH" }

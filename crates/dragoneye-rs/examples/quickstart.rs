@@ -58,7 +58,7 @@ async fn run(
     fake: Option<FakeDragoneye>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Example: predict from an image.
-    let image = Image::from_path(&image_path).await?;
+    let image = Image::from_path(&image_path);
     let image_result = client
         .classification()
         .predict_image(image, model_name)
@@ -66,8 +66,7 @@ async fn run(
 
     // Example: predict from a video. When loading a file you can pass a name or identifier
     // you use for your own files; the video is streamed from disk, whatever its size.
-    let video =
-        Video::from_path_with(&video_path, PathOptions::new().name("any-file-name")).await?;
+    let video = Video::from_path_with(&video_path, PathOptions::new().name("any-file-name"));
     let video_result = client
         .classification()
         .predict_video(video, model_name)

@@ -96,7 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("big.mp4");
     std::fs::File::create(&path)?.set_len(size)?; // sparse: no disk space, reads as zeros
-    let video = Video::from_path(&path).await?;
+    let video = Video::from_path(&path);
     println!("rss before predict_video: {:?} KiB", peak_rss_kib());
 
     let started = Instant::now();

@@ -1,30 +1,56 @@
 //! The crate's error type.
 //!
-//! The variants carry the official SDK's exception names (`PredictionTimeoutException` →
-//! [`Error::PredictionTimeout`], `PredictionTaskError` for a failed task →
-//! [`Error::TaskFailed`], `PredictionUploadError` → [`Error::UploadFailed`],
-//! `PredictionTaskBeginError` → [`Error::TaskBeginFailed`],
-//! `PredictionTaskResultsUnavailableError` → [`Error::ResultsUnavailable`]), plus the errors the
-//! Python SDK lets escape raw (HTTP errors of the status and predict calls, ZIP/Parquet errors,
-//! media and configuration errors).
+//! The family variants (`Credential`, `Config`, `InvalidInput`, `Media`, `Http`, `Decode`)
+//! mean the same as in every crate of `vision-sdk-rs`; the others carry the official SDK's
+//! exception names:
+//!
+//! | official (`dragoneye-python` 2.0.1) | variant |
+//! | --- | --- |
+//! | `PredictionTimeoutException` | [`Error::PredictionTimeout`] |
+//! | `PredictionTaskError("Prediction task failed: …")` | [`Error::TaskFailed`] |
+//! | `PredictionTaskError("Error initiating prediction:", …)` | [`Error::TaskStartFailed`] |
+//! | `PredictionUploadError` | [`Error::UploadFailed`] |
+//! | `PredictionTaskBeginError` | [`Error::TaskBeginFailed`] |
+//! | `PredictionTaskResultsUnavailableError` | [`Error::ResultsUnavailable`] (also for a video answer without `X-Frames-Per-Second`); an archive without `predictions.parquet` is [`Error::ResultsDecode`] ([`Error::is_results_unavailable`] covers both) |
+//! | raw `aiohttp.ClientResponseError` from status polling | [`Error::StatusFailed`] (with the task's uuid) |
+//! | raw `zipfile.BadZipFile`, polars errors | [`Error::ResultsDecode`] |
+//! | raw pydantic `ValidationError` | [`Error::Decode`] (serde's message, the status, a redacted body snippet) |
+//! | `AssertionError("API key is required …")` | [`Error::Credential`] |
+//! | `ValueError` / `FileNotFoundError` from the media constructors | [`Error::InvalidInput`] / [`Error::Media`], reported when the call is sent |
+//!
+//! `except PredictionTaskError` is [`Error::is_task_error`].
+//!
+//! # After `OutcomeUnknown`
+//! `begin` and `start` are not idempotent: when the connection fails or times out after the
+//! request was sent, they are not sent again and fail with
+//! [`HttpError::OutcomeUnknown`] inside [`Error::TaskBeginFailed`] /
+//! [`Error::TaskStartFailed`]. For `start`, the task exists: take
+//! [`Error::task_uuid`], poll [`Classification::status`](crate::Classification::status), and
+//! call [`Classification::start`](crate::Classification::start) again only if the task has
+//! not started (its status is still the one before predicting); otherwise
+//! [`wait`](crate::Classification::wait) for it. For `begin`, at worst an unused task was
+//! created; begin again.
 
 use std::time::Duration;
 
-use vision_sdk_common::error::HttpError;
+use vision_sdk_common::CredentialError;
+use vision_sdk_common::error::{DecodeError, HttpError};
 use vision_sdk_common::http::StatusCode;
 use vision_sdk_common::media::MediaError;
 
 use crate::models::{PredictionTaskState, PredictionTaskStatusResponse};
-use crate::results::DecodeError;
+use crate::results::ResultsDecodeError;
 
-/// A boxed underlying error.
+/// A boxed underlying error (the ZIP and Parquet libraries' errors, a header parse error),
+/// kept opaque so that their versions are not part of this crate's API.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong when talking to Dragoneye.
 ///
-/// Use the accessors ([`status`](Self::status), [`is_retryable`](Self::is_retryable),
-/// [`retry_after`](Self::retry_after), [`request_id`](Self::request_id),
-/// [`task_uuid`](Self::task_uuid)) rather than matching deeply; the enum may grow.
+/// Use the accessors ([`status`](Self::status), [`request_id`](Self::request_id),
+/// [`is_retryable`](Self::is_retryable), [`retry_after`](Self::retry_after),
+/// [`http_error`](Self::http_error), [`task_uuid`](Self::task_uuid)) rather than matching
+/// deeply; the enum may grow.
 ///
 /// ```
 /// use dragoneye::Error;
@@ -42,6 +68,39 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// No API key, or an unusable one (blank, not header-safe); reported by `build()`.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+
+    /// The client is misconfigured (a bad base URL or User-Agent, the HTTP client could not be
+    /// built). The message never shows a key.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// An argument is not acceptable; nothing was sent. Checked before any request: an empty
+    /// model name, task uuid or parameter name, `frames_per_second(0)`, an unparsable MIME
+    /// type, a file without a MIME type (no extension-based guess, the official `ValueError`),
+    /// a prediction type this version does not know.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// The media could not be opened or is of the wrong kind (a missing file, empty media, a
+    /// video given as an [`Image`](crate::Image)); nothing was sent.
+    #[error(transparent)]
+    Media(#[from] MediaError),
+
+    /// An HTTP failure outside the task steps. Every Dragoneye call is one of the steps below,
+    /// each reported in its own variant (which [`http_error`](Self::http_error) opens), so this
+    /// crate does not return it today; it exists so that code matching the family's variants
+    /// compiles against every crate.
+    #[error(transparent)]
+    Http(HttpError),
+
+    /// A JSON answer that does not match the model (serde's message, the status, a redacted
+    /// body snippet), including an answer without its identifying `prediction_task_uuid`.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+
     /// The task did not reach a final status within the caller's timeout
     /// (`PredictionTimeoutException`). The task keeps running on the server: wait for it again
     /// with [`Classification::wait`](crate::Classification::wait) using `task_uuid`.
@@ -51,11 +110,12 @@ pub enum Error {
         task_uuid: String,
         /// The timeout that passed.
         timeout: Duration,
-        /// The last status seen, if any poll was answered.
+        /// The last status seen.
         last_status: Option<Box<PredictionTaskStatusResponse>>,
     },
 
-    /// The task finished with a `failed…` status (`PredictionTaskError("Prediction task failed: …")`).
+    /// The task finished with a `failed…` status (`PredictionTaskError("Prediction task
+    /// failed: …")`).
     #[error("Prediction task failed: {status}")]
     TaskFailed {
         /// The failed task.
@@ -64,26 +124,51 @@ pub enum Error {
         status: PredictionTaskState,
     },
 
-    /// The media could not be uploaded to the presigned URL (`PredictionUploadError`), after
-    /// the retries the upload is allowed (429, 5xx, connection errors).
-    #[error("Error uploading media to prediction task {task_uuid}: {source}")]
-    UploadFailed {
-        /// The task the media was meant for.
-        task_uuid: String,
-        /// What went wrong (an HTTP status, a connection error, or the media could not be read).
-        #[source]
-        source: HttpError,
-    },
-
     /// `POST /prediction-task/begin` failed (`PredictionTaskBeginError`): a 400 with the
-    /// server's `detail`, any other HTTP error, or 429s beyond the retry budget.
+    /// server's `detail`, any other HTTP error, 429s beyond the retry budget, connection
+    /// errors, or [`HttpError::OutcomeUnknown`] (see the [module docs](self)).
     #[error("{message}")]
     TaskBeginFailed {
         /// The server's `detail` for a 400, otherwise a description.
         message: String,
-        /// The HTTP error, if the server answered with one or could not be reached.
+        /// The HTTP error.
         #[source]
         source: Option<HttpError>,
+    },
+
+    /// The media could not be uploaded to the presigned URL (`PredictionUploadError`), after
+    /// the upload's retries (429, 5xx, connection errors, timeouts).
+    #[error("Error uploading media to prediction task {task_uuid}: {source}")]
+    UploadFailed {
+        /// The task the media was meant for.
+        task_uuid: String,
+        /// The HTTP status or the connection error.
+        #[source]
+        source: HttpError,
+    },
+
+    /// `POST /predict` failed (`PredictionTaskError("Error initiating prediction:", …)`): an
+    /// HTTP error, 429s beyond the retry budget, a connection error, or
+    /// [`HttpError::OutcomeUnknown`] — then poll the status before starting again (see the
+    /// [module docs](self)).
+    #[error("Error initiating prediction of task {task_uuid}: {source}")]
+    TaskStartFailed {
+        /// The task (it exists and holds the uploaded media).
+        task_uuid: String,
+        /// The HTTP error.
+        #[source]
+        source: HttpError,
+    },
+
+    /// `GET /prediction-task/status` failed (the official SDK lets aiohttp's error escape).
+    /// The task is unaffected: wait for it again with `task_uuid`.
+    #[error("Error getting the status of prediction task {task_uuid}: {source}")]
+    StatusFailed {
+        /// The task whose status was asked for.
+        task_uuid: String,
+        /// The HTTP error.
+        #[source]
+        source: HttpError,
     },
 
     /// The results could not be fetched (`PredictionTaskResultsUnavailableError`): a 400 with
@@ -94,65 +179,37 @@ pub enum Error {
         task_uuid: String,
         /// The server's `detail` for a 400, otherwise a description.
         message: String,
-        /// The HTTP error, if any.
+        /// The HTTP error.
         #[source]
         source: Option<HttpError>,
     },
 
-    /// The API answered a call with a non-success status (for the status and predict calls,
-    /// whose errors the official SDK lets escape as `aiohttp.ClientResponseError` /
-    /// wraps in `PredictionTaskError("Error initiating prediction:", …)`).
-    #[error("{operation} failed: {source}")]
-    Api {
-        /// The call, e.g. `"predict"` or `"status"`.
-        operation: &'static str,
-        /// Status, request id, body snippet, `Retry-After`.
-        #[source]
-        source: HttpError,
-    },
-
-    /// The API could not be reached, timed out, or the connection broke.
-    #[error("{operation} failed: {source}")]
-    Transport {
-        /// The call, e.g. `"status"`.
-        operation: &'static str,
-        /// The connection error.
-        #[source]
-        source: HttpError,
-    },
-
     /// The results payload (ZIP of Parquet) could not be decoded: a corrupt archive, a missing
     /// member, an unexpected column type.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
+    #[error("cannot decode the results of prediction task {task_uuid}: {source}")]
+    ResultsDecode {
+        /// The task whose results these are.
+        task_uuid: String,
+        /// What is wrong, naming the member and column.
+        #[source]
+        source: ResultsDecodeError,
+    },
 
-    /// An API response was not what the protocol promises: JSON that does not match the model,
-    /// a missing or invalid `X-Frames-Per-Second` header on video results, an empty
-    /// `signed_urls` list.
+    /// An answer that breaks the protocol outside its JSON model: an `X-Frames-Per-Second`
+    /// header on video results that is not a number, an empty `signed_urls` list, an unusable
+    /// presigned URL, a task of another prediction type than the call asked for.
     #[error("unexpected response to {operation}: {reason}")]
     InvalidResponse {
-        /// The call whose response is malformed.
+        /// The SDK method whose response is malformed.
         operation: &'static str,
+        /// The task concerned, when known.
+        task_uuid: Option<String>,
         /// What is wrong.
         reason: String,
         /// The underlying parse error, if any.
         #[source]
         source: Option<BoxError>,
     },
-
-    /// An argument is not acceptable (an unparsable MIME type, a MIME type required but not
-    /// given, an empty model name).
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
-
-    /// Media could not be opened or is of the wrong kind (missing file, unknown extension,
-    /// a video given as an image).
-    #[error(transparent)]
-    Media(#[from] MediaError),
-
-    /// The client is misconfigured (no API key, bad base URL, the HTTP client could not be built).
-    #[error("invalid configuration: {0}")]
-    Config(String),
 }
 
 fn fmt_secs(d: Duration) -> String {
@@ -167,9 +224,10 @@ impl Error {
     /// The underlying HTTP error, if the failure came from an HTTP call.
     pub fn http_error(&self) -> Option<&HttpError> {
         match self {
-            Self::UploadFailed { source, .. }
-            | Self::Api { source, .. }
-            | Self::Transport { source, .. } => Some(source),
+            Self::Http(source)
+            | Self::UploadFailed { source, .. }
+            | Self::TaskStartFailed { source, .. }
+            | Self::StatusFailed { source, .. } => Some(source),
             Self::TaskBeginFailed { source, .. } | Self::ResultsUnavailable { source, .. } => {
                 source.as_ref()
             }
@@ -177,16 +235,22 @@ impl Error {
         }
     }
 
-    /// The HTTP status the server answered with, if the failure was a non-success answer.
+    /// The HTTP status: of a non-success answer, or of a success answer that did not decode.
     pub fn status(&self) -> Option<StatusCode> {
-        self.http_error().and_then(HttpError::status)
+        match self {
+            Self::Decode(e) => Some(e.status),
+            _ => self.http_error().and_then(HttpError::status),
+        }
     }
 
-    /// Whether the same call could succeed later: rate limits (429 beyond the retry budget),
-    /// server errors the call's policy retries, connection errors and timeouts.
+    /// Whether the same call, made again unchanged, may succeed: a status this crate retries
+    /// (429) beyond the retry budget, or a 5xx of the upload; a connect error; a timeout; a
+    /// broken or cut-short connection.
     ///
-    /// A [`PredictionTimeout`](Self::PredictionTimeout) is not retryable as such (the task is
-    /// still running: wait for it again rather than submitting the media again).
+    /// `false` for local failures, decode errors, [`HttpError::OutcomeUnknown`] (find out
+    /// first whether it happened), a failed task, and
+    /// [`PredictionTimeout`](Self::PredictionTimeout) (the wait was spent and the task is
+    /// still running: wait again with its uuid rather than submitting the media again).
     pub fn is_retryable(&self) -> bool {
         self.http_error().is_some_and(HttpError::is_retryable)
     }
@@ -196,18 +260,28 @@ impl Error {
         self.http_error().and_then(HttpError::retry_after)
     }
 
-    /// The server's request id, when it sent one.
+    /// The server's request id (`X-Request-Id`), when it sent one.
     pub fn request_id(&self) -> Option<&str> {
-        self.http_error().and_then(HttpError::request_id)
+        match self {
+            Self::Decode(e) => e.request_id.as_deref(),
+            _ => self.http_error().and_then(HttpError::request_id),
+        }
     }
 
-    /// The prediction task concerned, when the failure happened after the task was created.
+    /// The prediction task concerned, whenever the failure happened after the task was
+    /// created: upload, start, status and wait failures, timeouts, failed tasks, results. With
+    /// it, a long video can be resumed ([`Classification::wait`](crate::Classification::wait),
+    /// then `get_video_results`) instead of uploaded again.
     pub fn task_uuid(&self) -> Option<&str> {
         match self {
             Self::PredictionTimeout { task_uuid, .. }
             | Self::TaskFailed { task_uuid, .. }
             | Self::UploadFailed { task_uuid, .. }
-            | Self::ResultsUnavailable { task_uuid, .. } => Some(task_uuid),
+            | Self::TaskStartFailed { task_uuid, .. }
+            | Self::StatusFailed { task_uuid, .. }
+            | Self::ResultsUnavailable { task_uuid, .. }
+            | Self::ResultsDecode { task_uuid, .. } => Some(task_uuid),
+            Self::InvalidResponse { task_uuid, .. } => task_uuid.as_deref(),
             _ => None,
         }
     }
@@ -220,31 +294,62 @@ impl Error {
         }
     }
 
-    /// `true` for errors decoding a response ([`Decode`](Self::Decode) and
-    /// [`InvalidResponse`](Self::InvalidResponse)).
-    pub fn is_decode(&self) -> bool {
-        matches!(self, Self::Decode(_) | Self::InvalidResponse { .. })
+    /// `true` for what the official SDK raises as `PredictionTaskError`: a failed task or a
+    /// failed start.
+    pub fn is_task_error(&self) -> bool {
+        matches!(self, Self::TaskFailed { .. } | Self::TaskStartFailed { .. })
     }
 
-    /// Maps an API call's HTTP error to [`Error::Api`] or [`Error::Transport`].
-    pub(crate) fn http(operation: &'static str, source: HttpError) -> Self {
+    /// `true` for what the official SDK raises as `PredictionTaskResultsUnavailableError`
+    /// (and the raw archive errors it lets escape): results not available (a video answer
+    /// without `X-Frames-Per-Second` included) or not decodable.
+    pub fn is_results_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::ResultsUnavailable { .. } | Self::ResultsDecode { .. }
+        )
+    }
+
+    /// `true` for answers that could not be decoded ([`Decode`](Self::Decode),
+    /// [`ResultsDecode`](Self::ResultsDecode), [`InvalidResponse`](Self::InvalidResponse)).
+    pub fn is_decode(&self) -> bool {
+        matches!(
+            self,
+            Self::Decode(_) | Self::ResultsDecode { .. } | Self::InvalidResponse { .. }
+        )
+    }
+
+    /// `true` for failures on this machine before anything was sent.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Self::Credential(_) | Self::Config(_) | Self::InvalidInput(_) | Self::Media(_)
+        )
+    }
+
+    /// Routes an executor error: a local failure (media that vanished, a request that could
+    /// not be built) becomes its family variant, anything else goes to `wrap`.
+    pub(crate) fn from_http(source: HttpError, wrap: impl FnOnce(HttpError) -> Self) -> Self {
+        if !source.is_local() {
+            return wrap(source);
+        }
         match source {
-            HttpError::Status(_) => Self::Api { operation, source },
-            HttpError::Connect { .. } | HttpError::Timeout { .. } | HttpError::Transport { .. } => {
-                Self::Transport { operation, source }
-            }
-            other => Self::Api {
-                operation,
-                source: other,
-            },
+            HttpError::Body(media) => Self::Media(media),
+            HttpError::Credential(_) => Self::Credential(CredentialError::NotHeaderSafe),
+            other => Self::InvalidInput(other.to_string()),
         }
     }
 
-    pub(crate) fn json(operation: &'static str, source: vision_sdk_common::DecodeError) -> Self {
+    pub(crate) fn invalid_response(
+        operation: &'static str,
+        task_uuid: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
         Self::InvalidResponse {
             operation,
-            reason: "the body does not match the expected JSON model".to_owned(),
-            source: Some(Box::new(source)),
+            task_uuid: task_uuid.map(str::to_owned),
+            reason: reason.into(),
+            source: None,
         }
     }
 }
@@ -267,6 +372,8 @@ mod tests {
             err.to_string(),
             "Prediction task u did not complete within 2 seconds."
         );
+        assert_eq!(err.task_uuid(), Some("u"));
+        assert!(!err.is_retryable());
         let err = Error::TaskFailed {
             task_uuid: "u".into(),
             status: PredictionTaskState::from("failed_internal_error"),
@@ -275,6 +382,7 @@ mod tests {
             err.to_string(),
             "Prediction task failed: failed_internal_error"
         );
+        assert!(err.is_task_error());
         assert_eq!(
             err.task_status().map(|s| s.as_str()),
             Some("failed_internal_error")
@@ -286,6 +394,7 @@ mod tests {
         };
         assert_eq!(err.to_string(), "injected 400 on begin");
         assert_eq!(err.status(), None);
+        assert_eq!(err.task_uuid(), None);
         assert_eq!(
             Error::PredictionTimeout {
                 task_uuid: "u".into(),
@@ -298,11 +407,24 @@ mod tests {
     }
 
     #[test]
+    fn local_http_failures_are_not_api_errors() {
+        let err = Error::from_http(HttpError::Body(MediaError::Empty), |_| {
+            unreachable!("a local failure is never wrapped")
+        });
+        assert!(matches!(err, Error::Media(MediaError::Empty)));
+        assert!(err.is_local());
+        let err = Error::from_http(HttpError::InvalidRequest("x".into()), |_| {
+            unreachable!("a local failure is never wrapped")
+        });
+        assert!(matches!(err, Error::InvalidInput(_)));
+    }
+
+    #[test]
     fn error_is_send_sync_and_small() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
         assert!(
-            std::mem::size_of::<Error>() <= 96,
+            std::mem::size_of::<Error>() <= 112,
             "{}",
             std::mem::size_of::<Error>()
         );

@@ -1,21 +1,30 @@
-//! Images and videos to send, like the official SDK's `Image` / `Video` (`dragoneye.types.media`).
+//! Images and videos to send, like the official SDK's `Image` / `Video`
+//! (`dragoneye.types.media`).
 //!
-//! Both wrap a [`MediaSource`]: a file is **streamed from disk** for the upload (re-opened for
-//! every attempt, in 64 KiB chunks), so a multi-gigabyte video never sits in memory unless you
-//! ask for it with [`PathOptions::read_into_memory`]. The MIME type is checked when the value is
-//! built: an [`Image`] only takes `image/*`, a [`Video`] only `video/*`.
+//! Both are thin wrappers over [`MediaInput`]: constructors are synchronous and never fail;
+//! nothing is opened until the call is sent, which checks the media before any request
+//! ([`Error::Media`] for a missing or empty file or the wrong kind, [`Error::InvalidInput`] for
+//! an unusable MIME type). An [`Image`] only takes `image/*`, a [`Video`] only `video/*`.
+//!
+//! A file is **streamed from disk** for the upload (re-opened for every attempt, in 64 KiB
+//! chunks), so a multi-gigabyte video never sits in memory unless you ask for it with
+//! [`PathOptions::read_into_memory`]. Its MIME type comes from the extension with the table
+//! of the official SDK on Linux (Python's `mimetypes`): `.m4v` is `video/mp4`, `.3gp` is
+//! `audio/3gpp` (so not a video, as in Python), and so on.
 //!
 //! The optional name (the file's name for [`Image::from_path`] / [`Video::from_path`], else
 //! whatever [`with_name`](Image::with_name) sets) is sent to the API as `file_name` and echoed
 //! back in the results' `original_file_name`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use tokio::io::AsyncRead;
-use vision_sdk_common::media::{MediaError, MediaKind, MediaSource, Mime, mime_from_path};
+use vision_sdk_common::media::{
+    MediaError, MediaInput, MediaKind, MediaSource, Mime, mime_from_path,
+};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// How [`Image::from_path_with`] / [`Video::from_path_with`] open a file (the keyword arguments
 /// of the official `from_path`).
@@ -56,6 +65,7 @@ impl PathOptions {
     }
 
     /// An explicit MIME type (used as is; the extension is then ignored).
+    #[must_use]
     pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
         self.mime_type = Some(mime_type.into());
         self
@@ -63,51 +73,174 @@ impl PathOptions {
 
     /// Whether to guess the MIME type from the extension when none is given (default `true`).
     /// With `false`, an explicit [`mime_type`](Self::mime_type) is required.
+    #[must_use]
     pub fn guess_from_extension(mut self, guess: bool) -> Self {
         self.guess_from_extension = guess;
         self
     }
 
-    /// Reads the whole file into memory now instead of streaming it at upload time
+    /// Reads the whole file into memory when the call is sent instead of streaming it
     /// (default `false`).
+    #[must_use]
     pub fn read_into_memory(mut self, read: bool) -> Self {
         self.read_into_memory = read;
         self
     }
 
     /// The name sent as `file_name` (default: the file's name, e.g. `houses.jpg`).
+    #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 }
 
-fn parse_mime(mime_type: &str) -> Result<Mime, Error> {
+/// The MIME type the official SDK's `mimetypes.guess_type` gives on Linux for the media
+/// extensions it is used with; other extensions fall back to the common table.
+///
+/// ```
+/// use std::path::Path;
+/// use dragoneye::media::python_mime_type;
+/// assert_eq!(python_mime_type(Path::new("clip.M4V")).as_deref(), Some("video/mp4"));
+/// assert_eq!(python_mime_type(Path::new("phone.3gp")).as_deref(), Some("audio/3gpp"));
+/// assert_eq!(python_mime_type(Path::new("photo.jfif")).as_deref(), Some("image/jpeg"));
+/// assert_eq!(python_mime_type(Path::new("noext")), None);
+/// ```
+pub fn python_mime_type(path: &Path) -> Option<String> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let known = match extension.as_str() {
+        "jpg" | "jpeg" | "jpe" | "jfif" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "webp" => "image/webp",
+        "tif" | "tiff" => "image/tiff",
+        "heic" => "image/heic",
+        "heif" => "image/heif",
+        "avif" => "image/avif",
+        "svg" => "image/svg+xml",
+        "ico" => "image/vnd.microsoft.icon",
+        "mp4" | "m4v" => "video/mp4",
+        "mov" | "qt" => "video/quicktime",
+        "avi" => "video/x-msvideo",
+        "mkv" => "video/x-matroska",
+        "webm" => "video/webm",
+        "mpeg" | "mpg" | "mpe" => "video/mpeg",
+        "wmv" => "video/x-ms-wmv",
+        "flv" => "video/x-flv",
+        "ogv" => "video/ogg",
+        "3gp" => "audio/3gpp",
+        "3g2" => "audio/3gpp2",
+        _ => return mime_from_path(path).map(|m| m.essence_str().to_owned()),
+    };
+    Some(known.to_owned())
+}
+
+fn parse_mime(mime_type: &str) -> Result<Mime> {
     mime_type
+        .trim()
         .parse::<Mime>()
         .map_err(|e| Error::InvalidInput(format!("invalid MIME type {mime_type:?}: {e}")))
 }
 
-fn checked(source: MediaSource, kind: MediaKind) -> Result<MediaSource, Error> {
-    source.require_kind(kind)?;
-    Ok(source)
+/// What every media value holds: the lazy input and the official `from_path` options.
+#[derive(Debug, Clone)]
+struct MediaArg {
+    input: MediaInput,
+    /// Opened with the official SDK's extension table (else as [`MediaInput::resolve`] does).
+    from_path: bool,
+    mime: Option<String>,
+    name: Option<String>,
+    guess_from_extension: bool,
+    read_into_memory: bool,
 }
 
-async fn open_path(
-    path: &Path,
-    options: PathOptions,
-    kind: MediaKind,
-) -> Result<MediaSource, Error> {
-    let mime = match &options.mime_type {
-        Some(text) => Some(parse_mime(text)?),
-        None if options.guess_from_extension => mime_from_path(path),
+impl MediaArg {
+    fn new(input: MediaInput) -> Self {
+        Self {
+            input,
+            from_path: false,
+            mime: None,
+            name: None,
+            guess_from_extension: true,
+            read_into_memory: false,
+        }
+    }
+
+    fn path(path: &Path, options: PathOptions) -> Self {
+        Self {
+            input: MediaInput::from_path(path),
+            from_path: true,
+            mime: options.mime_type,
+            name: options.name,
+            guess_from_extension: options.guess_from_extension,
+            read_into_memory: options.read_into_memory,
+        }
+    }
+
+    fn with_mime(input: MediaInput, mime: &str) -> Self {
+        Self {
+            mime: Some(mime.to_owned()),
+            ..Self::new(input)
+        }
+    }
+
+    fn name(&self) -> Option<&str> {
+        if let Some(name) = &self.name {
+            return Some(name);
+        }
+        match self.input.path() {
+            Some(path) if self.from_path => path.file_name().and_then(|n| n.to_str()),
+            _ => None,
+        }
+    }
+
+    async fn open(&self, kind: MediaKind) -> Result<MediaSource> {
+        let explicit = self.mime.as_deref().map(parse_mime).transpose()?;
+        let mut source = match (self.input.path(), self.input.bytes(), explicit) {
+            (Some(path), _, explicit) if self.from_path => {
+                open_path(path, explicit, self.guess_from_extension).await?
+            }
+            (_, Some(bytes), Some(mime)) => MediaSource::from_bytes_with_mime(bytes.clone(), mime),
+            (_, _, explicit) => {
+                let source = self.input.resolve(95).await?;
+                match explicit {
+                    Some(mime) => source.with_mime(mime),
+                    None => source,
+                }
+            }
+        };
+        if source.len() == Some(0) {
+            return Err(MediaError::Empty.into());
+        }
+        source.require_kind(kind)?;
+        if let Some(name) = &self.name {
+            source = source.with_file_name(name.clone());
+        }
+        if self.read_into_memory {
+            source = source.into_memory().await?;
+        }
+        Ok(source)
+    }
+}
+
+async fn open_path(path: &Path, explicit: Option<Mime>, guess: bool) -> Result<MediaSource> {
+    let guessed = || {
+        python_mime_type(path)
+            .as_deref()
+            .map(parse_mime)
+            .transpose()
+    };
+    let mime = match explicit {
+        Some(mime) => Some(mime),
+        None if guess => guessed()?,
         None => None,
     };
     let Some(mime) = mime else {
-        // A missing file is reported as such before the missing type.
+        // A missing file is reported as such before the missing type, like the official SDK.
         MediaSource::from_path_with_mime(path, vision_sdk_common::mime::APPLICATION_OCTET_STREAM)
             .await?;
-        let why = if options.guess_from_extension {
+        let why = if guess {
             "no extension-based guess available"
         } else {
             "guessing from the extension is turned off"
@@ -117,143 +250,207 @@ async fn open_path(
             path.display()
         )));
     };
-    // Check the kind before touching the disk for the content.
-    if MediaKind::of(&mime) != Some(kind) {
-        return Err(MediaError::WrongKind {
-            expected: kind,
-            actual: Box::new(mime),
-        }
-        .into());
-    }
-    let mut source = MediaSource::from_path_with_mime(path, mime).await?;
-    if let Some(name) = options.name {
-        source = source.with_file_name(name);
-    }
-    if options.read_into_memory {
-        source = source.into_memory().await?;
-    }
-    Ok(source)
+    Ok(MediaSource::from_path_with_mime(path, mime).await?)
+}
+
+/// Reads a blocking reader to its end, for [`Image::from_reader`] / [`Video::from_reader`].
+fn read_blocking(mut reader: impl std::io::Read, mime: &str) -> MediaArg {
+    let mut data = Vec::new();
+    let input = match reader.read_to_end(&mut data) {
+        Ok(_) => MediaInput::from_bytes(data),
+        Err(source) => MediaInput::invalid(MediaError::Io { source }),
+    };
+    MediaArg::with_mime(input, mime)
+}
+
+fn reader_input<R>(reader: R, mime: &str, len: Option<u64>) -> MediaArg
+where
+    R: AsyncRead + Send + 'static,
+{
+    // A MIME type that does not parse is reported by `open` (as `InvalidInput`) before the
+    // placeholder type is ever used.
+    let parsed = parse_mime(mime).unwrap_or(vision_sdk_common::mime::APPLICATION_OCTET_STREAM);
+    MediaArg::with_mime(MediaInput::from_reader(reader, parsed, len), mime)
 }
 
 macro_rules! media_type {
     ($name:ident, $kind:expr, $kind_str:literal) => {
         impl $name {
-            #[doc = concat!("A ", $kind_str, " file, with the MIME type from its extension, streamed from disk when uploaded.")]
+            #[doc = concat!("A ", $kind_str, " file, with the MIME type from its extension (the official SDK's table), streamed from disk when uploaded.")]
             ///
+            /// Nothing is opened now: a missing file, an extension without a MIME type or
+            #[doc = concat!("a type other than `", $kind_str, "/*` is reported when the call is sent, before any request.")]
             /// The name sent as `file_name` is the file's name.
-            ///
-            /// # Errors
-            ///
-            /// [`Error::Media`] when the file is missing or not a regular file, or its type is not
-            #[doc = concat!("`", $kind_str, "/*`;")]
-            /// [`Error::InvalidInput`] when the extension tells no MIME type.
-            pub async fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
-                Self::from_path_with(path, PathOptions::new()).await
+            pub fn from_path(path: impl AsRef<Path>) -> Self {
+                Self::from_path_with(path, PathOptions::new())
             }
 
             /// A file opened with [`PathOptions`] (explicit MIME type, required MIME type,
-            /// read into memory, name).
-            ///
-            /// # Errors
-            ///
-            /// As [`from_path`](Self::from_path); [`Error::InvalidInput`] for an unparsable MIME
-            /// type or a missing one when guessing is off.
-            pub async fn from_path_with(
-                path: impl AsRef<Path>,
-                options: PathOptions,
-            ) -> Result<Self, Error> {
-                open_path(path.as_ref(), options, $kind).await.map(Self)
+            /// read into memory, name), when the call is sent.
+            pub fn from_path_with(path: impl AsRef<Path>, options: PathOptions) -> Self {
+                Self(MediaArg::path(path.as_ref(), options))
             }
 
-            #[doc = concat!("A ", $kind_str, " in memory; the MIME type is required.")]
-            ///
-            /// # Errors
-            ///
-            #[doc = concat!("[`Error::InvalidInput`] for an unparsable MIME type, [`Error::Media`] when it is not `", $kind_str, "/*`.")]
-            pub fn from_bytes(data: impl Into<Bytes>, mime_type: &str) -> Result<Self, Error> {
-                let mime = parse_mime(mime_type)?;
-                checked(MediaSource::from_bytes_with_mime(data, mime), $kind).map(Self)
+            #[doc = concat!("A ", $kind_str, " in memory of the given MIME type (checked when sent).")]
+            pub fn from_bytes(data: impl Into<Bytes>, mime_type: &str) -> Self {
+                Self(MediaArg::with_mime(MediaInput::from_bytes(data), mime_type))
             }
 
-            #[doc = concat!("A ", $kind_str, " read from an async reader of unknown length.")]
+            #[doc = concat!("A ", $kind_str, " read from an async reader of unknown length (e.g. `tokio::fs::File`).")]
             ///
             /// A presigned upload needs the length up front, so the reader is read into memory
-            /// when the upload starts (as the official SDK does with streams). When the length
-            /// is known, [`from_stream_with_len`](Self::from_stream_with_len) streams instead.
-            /// A reader can be sent once: a failed upload is not retried.
-            ///
-            /// # Errors
-            ///
-            /// As [`from_bytes`](Self::from_bytes).
-            pub fn from_stream<R>(reader: R, mime_type: &str) -> Result<Self, Error>
+            /// when the upload starts (as the official SDK reads its streams); that buffer is
+            /// retried like bytes. When the length is known,
+            /// [`from_stream_with_len`](Self::from_stream_with_len) streams instead. The reader
+            /// is read once: send the value once.
+            pub fn from_stream<R>(reader: R, mime_type: &str) -> Self
             where
                 R: AsyncRead + Send + 'static,
             {
-                let mime = parse_mime(mime_type)?;
-                checked(MediaSource::from_reader(reader, mime, None), $kind).map(Self)
+                Self(reader_input(reader, mime_type, None))
             }
 
             #[doc = concat!("A ", $kind_str, " read from an async reader of exactly `len` bytes, streamed when uploaded.")]
             ///
-            /// # Errors
-            ///
-            /// As [`from_bytes`](Self::from_bytes).
-            pub fn from_stream_with_len<R>(reader: R, mime_type: &str, len: u64) -> Result<Self, Error>
+            /// A streamed reader can be sent only once, so a failed upload is not retried.
+            pub fn from_stream_with_len<R>(reader: R, mime_type: &str, len: u64) -> Self
             where
                 R: AsyncRead + Send + 'static,
             {
-                let mime = parse_mime(mime_type)?;
-                checked(MediaSource::from_reader(reader, mime, Some(len)), $kind).map(Self)
+                Self(reader_input(reader, mime_type, Some(len)))
             }
 
-            #[doc = concat!("Wraps a [`MediaSource`] whose MIME type is `", $kind_str, "/*`.")]
+            #[doc = concat!("A ", $kind_str, " from a blocking `std::io::Read` (a `std::fs::File`, a `Cursor`), read to its end now.")]
             ///
-            /// # Errors
-            ///
-            /// [`Error::Media`] for another type.
-            pub fn from_source(source: MediaSource) -> Result<Self, Error> {
-                checked(source, $kind).map(Self)
+            /// The official `from_stream` takes any binary stream and reads it from its current
+            /// position; this does the same, at once (it blocks: for large inputs in async code,
+            /// prefer [`from_path`](Self::from_path) or [`from_stream`](Self::from_stream)). A
+            /// read error is reported when the call is sent.
+            pub fn from_reader(reader: impl std::io::Read, mime_type: &str) -> Self {
+                Self(read_blocking(reader, mime_type))
+            }
+
+            #[doc = concat!("Wraps a [`MediaSource`] (its MIME type, which must be `", $kind_str, "/*`, is trusted).")]
+            pub fn from_source(source: MediaSource) -> Self {
+                Self(MediaArg::new(MediaInput::from_source(source)))
+            }
+
+            /// Wraps a lazy [`MediaInput`] (bytes are sniffed, paths use the common table).
+            pub fn from_input(input: MediaInput) -> Self {
+                Self(MediaArg::new(input))
             }
 
             /// Sets the name sent as `file_name` (echoed as the results' `original_file_name`).
-            pub fn with_name(self, name: impl Into<String>) -> Self {
-                Self(self.0.with_file_name(name))
+            #[must_use]
+            pub fn with_name(mut self, name: impl Into<String>) -> Self {
+                self.0.name = Some(name.into());
+                self
             }
 
-            /// The name sent as `file_name`, if any.
+            /// Sets the MIME type sent as `mimetype` (replacing a guessed or sniffed one).
+            #[must_use]
+            pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
+                self.0.mime = Some(mime_type.into());
+                self
+            }
+
+            /// The name sent as `file_name`, when known without opening the media.
             pub fn name(&self) -> Option<&str> {
-                self.0.file_name()
+                self.0.name()
             }
 
-            /// The MIME type sent as `mimetype`.
-            pub fn mime_type(&self) -> &Mime {
-                self.0.mime()
+            /// The file, when the media is one.
+            pub fn path(&self) -> Option<&Path> {
+                self.0.input.path()
             }
 
-            /// Size in bytes, when known (always for bytes and files).
-            pub fn len(&self) -> Option<u64> {
-                self.0.len()
+            /// The underlying lazy input.
+            pub fn input(&self) -> &MediaInput {
+                &self.0.input
             }
 
-            /// `true` when the media is known to be empty.
-            pub fn is_empty(&self) -> bool {
-                self.0.len() == Some(0)
+            /// Opens and checks the media as a call does (MIME type, kind, emptiness, name).
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Media`] for a missing, unreadable or empty file, or the wrong kind;
+            /// [`Error::InvalidInput`] for an unusable or missing MIME type.
+            pub async fn open(&self) -> Result<MediaSource> {
+                self.0.open($kind).await
             }
 
-            /// The underlying media source.
-            pub fn source(&self) -> &MediaSource {
-                &self.0
-            }
-
-            /// Unwraps the media source.
-            pub fn into_source(self) -> MediaSource {
-                self.0
+            /// The whole content (the official `bytes_io()`): a file is read, a stream is read
+            /// to its end.
+            ///
+            /// # Errors
+            ///
+            /// As [`open`](Self::open), and read errors.
+            pub async fn read_bytes(&self) -> Result<Bytes> {
+                Ok(self.open().await?.read_all().await?)
             }
         }
 
-        impl From<$name> for MediaSource {
-            fn from(value: $name) -> Self {
-                value.0
+        impl From<&Path> for $name {
+            fn from(path: &Path) -> Self {
+                Self::from_path(path)
+            }
+        }
+
+        impl From<PathBuf> for $name {
+            fn from(path: PathBuf) -> Self {
+                Self::from_path(path)
+            }
+        }
+
+        impl From<&PathBuf> for $name {
+            fn from(path: &PathBuf) -> Self {
+                Self::from_path(path)
+            }
+        }
+
+        impl From<&str> for $name {
+            /// A path.
+            fn from(path: &str) -> Self {
+                Self::from_path(path)
+            }
+        }
+
+        impl From<String> for $name {
+            /// A path.
+            fn from(path: String) -> Self {
+                Self::from_path(path)
+            }
+        }
+
+        impl From<MediaInput> for $name {
+            fn from(input: MediaInput) -> Self {
+                Self::from_input(input)
+            }
+        }
+
+        impl From<MediaSource> for $name {
+            fn from(source: MediaSource) -> Self {
+                Self::from_source(source)
+            }
+        }
+
+        impl From<Bytes> for $name {
+            /// Bytes whose type is sniffed from their content when sent.
+            fn from(bytes: Bytes) -> Self {
+                Self::from_input(MediaInput::from_bytes(bytes))
+            }
+        }
+
+        impl From<Vec<u8>> for $name {
+            /// Bytes whose type is sniffed from their content when sent.
+            fn from(bytes: Vec<u8>) -> Self {
+                Self::from_input(MediaInput::from_bytes(bytes))
+            }
+        }
+
+        impl From<&$name> for $name {
+            fn from(value: &$name) -> Self {
+                value.clone()
             }
         }
     };
@@ -261,35 +458,33 @@ macro_rules! media_type {
 
 /// An image to classify (`image/*`).
 ///
-/// Cheap to clone. Bytes are shared; a file is only a path until uploaded.
+/// Cheap to clone. Bytes are shared; a file is only a path until sent.
 ///
-/// ```no_run
+/// ```
 /// use dragoneye::{Image, PathOptions};
 ///
-/// # async fn demo() -> Result<(), dragoneye::Error> {
-/// let from_disk = Image::from_path("houses.jpg").await?;           // image/jpeg, named houses.jpg
-/// let from_memory = Image::from_bytes(vec![0xFF, 0xD8, 0xFF], "image/jpeg")?.with_name("a.jpg");
-/// let explicit = Image::from_path_with("capture.raw", PathOptions::new().mime_type("image/png")).await?;
-/// # let _ = (from_disk, from_memory, explicit);
-/// # Ok(()) }
+/// let from_disk = Image::from_path("houses.jpg");           // image/jpeg, named houses.jpg
+/// let from_memory = Image::from_bytes(vec![0xFF, 0xD8, 0xFF], "image/jpeg").with_name("a.jpg");
+/// let explicit = Image::from_path_with("capture.raw", PathOptions::new().mime_type("image/png"));
+/// assert_eq!(from_disk.name(), Some("houses.jpg"));
+/// assert_eq!(from_memory.name(), Some("a.jpg"));
+/// # let _ = explicit;
 /// ```
 #[derive(Debug, Clone)]
-pub struct Image(MediaSource);
+pub struct Image(MediaArg);
 
 /// A video to classify (`video/*`).
 ///
 /// Cheap to clone. A file is streamed from disk when uploaded, so its size does not matter.
 ///
-/// ```no_run
+/// ```
 /// use dragoneye::Video;
 ///
-/// # async fn demo() -> Result<(), dragoneye::Error> {
-/// let video = Video::from_path("intersection.mp4").await?;  // video/mp4, never read into memory
+/// let video = Video::from_path("intersection.mp4");  // video/mp4, never read into memory
 /// assert_eq!(video.name(), Some("intersection.mp4"));
-/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Video(MediaSource);
+pub struct Video(MediaArg);
 
 media_type!(Image, MediaKind::Image, "image");
 media_type!(Video, MediaKind::Video, "video");
@@ -306,22 +501,44 @@ pub enum Media {
 }
 
 impl Media {
-    /// The underlying media source.
-    pub fn source(&self) -> &MediaSource {
+    /// Opens and checks the media as a call does.
+    ///
+    /// # Errors
+    ///
+    /// As [`Image::open`].
+    pub async fn open(&self) -> Result<MediaSource> {
         match self {
-            Self::Image(m) => m.source(),
-            Self::Video(m) => m.source(),
+            Self::Image(m) => m.open().await,
+            Self::Video(m) => m.open().await,
         }
     }
 
-    /// The name sent as `file_name`, if any.
-    pub fn name(&self) -> Option<&str> {
-        self.source().file_name()
+    /// The whole content (the official `Media.bytes_io()`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Image::read_bytes`].
+    pub async fn read_bytes(&self) -> Result<Bytes> {
+        match self {
+            Self::Image(m) => m.read_bytes().await,
+            Self::Video(m) => m.read_bytes().await,
+        }
     }
 
-    /// The MIME type sent as `mimetype`.
-    pub fn mime_type(&self) -> &Mime {
-        self.source().mime()
+    /// The name sent as `file_name`, when known without opening the media.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Image(m) => m.name(),
+            Self::Video(m) => m.name(),
+        }
+    }
+
+    /// `Image` or `Video`.
+    pub fn kind(&self) -> MediaKind {
+        match self {
+            Self::Image(_) => MediaKind::Image,
+            Self::Video(_) => MediaKind::Video,
+        }
     }
 }
 

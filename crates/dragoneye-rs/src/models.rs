@@ -17,33 +17,23 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// frame) width and height. Serialized as a 4-element JSON array.
 pub type NormalizedBbox = [f64; 4];
 
-/// What kind of media a prediction task was created for (`"image"` or `"video"` on the wire).
-///
-/// The server's value decides which results model applies
-/// ([`ClassificationPredictImageResponse`] or [`ClassificationPredictVideoResponse`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum PredictionType {
-    /// An image task (`"image"`).
-    Image,
-    /// A video task (`"video"`).
-    Video,
-}
-
-impl PredictionType {
-    /// The wire string: `"image"` or `"video"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "image",
-            Self::Video => "video",
-        }
+vision_sdk_common::open_enum! {
+    /// What kind of media a prediction task was created for (`"image"` or `"video"` on the
+    /// wire).
+    ///
+    /// The server's value decides which results model applies
+    /// ([`ClassificationPredictImageResponse`] or [`ClassificationPredictVideoResponse`]).
+    PredictionType {
+        /// An image task (`"image"`).
+        Image = "image",
+        /// A video task (`"video"`).
+        Video = "video",
     }
 }
 
-impl fmt::Display for PredictionType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl From<&PredictionType> for PredictionType {
+    fn from(value: &PredictionType) -> Self {
+        value.clone()
     }
 }
 
@@ -145,8 +135,10 @@ impl<'de> Deserialize<'de> for PredictionTaskState {
 
 /// Response of `GET /prediction-task/status` (`PredictionTaskStatusResponse`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PredictionTaskStatusResponse {
-    /// The task's identifier.
+    /// The task's identifier (required: an answer without it is a decode error).
+    #[serde(deserialize_with = "vision_sdk_common::internal::serde::required_id")]
     pub prediction_task_uuid: String,
     /// Whether the task is an image or a video task.
     pub prediction_type: PredictionType,
@@ -156,6 +148,7 @@ pub struct PredictionTaskStatusResponse {
 
 /// An inclusive time span in microseconds from the start of the video (`TimestampRange`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TimestampRange {
     /// First timestamp of the span, in microseconds, inclusive.
     pub timestamp_start_us_inclusive: i64,
@@ -168,6 +161,7 @@ pub struct TimestampRange {
 /// For video attributes, `score` is the mean of the option's per-frame scores over the span,
 /// computed by the server.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScoredTimestampRange {
     /// First timestamp of the span, in microseconds, inclusive.
     pub timestamp_start_us_inclusive: i64,
@@ -179,6 +173,7 @@ pub struct ScoredTimestampRange {
 
 /// One detected bounding box with its detection score (`BboxObservation`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BboxObservation {
     /// The box as `(x1, y1, x2, y2)`, normalized to `[0, 1]`.
     pub normalized_bbox: NormalizedBbox,
@@ -188,6 +183,7 @@ pub struct BboxObservation {
 
 /// The chosen option of one attribute of an image category (`ImageAttributePrediction`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageAttributePrediction {
     /// Attribute identifier (e.g. the id of "Building Exterior Color").
     pub attribute_id: i64,
@@ -203,6 +199,7 @@ pub struct ImageAttributePrediction {
 
 /// One category predicted for an image object (`ImageCategoryPrediction`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageCategoryPrediction {
     /// Category identifier.
     pub category_id: i64,
@@ -216,6 +213,7 @@ pub struct ImageCategoryPrediction {
 
 /// One object detected in an image (`ImageDetectedObject`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ImageDetectedObject {
     /// Object identifier within the result.
     pub object_id: i64,
@@ -227,6 +225,7 @@ pub struct ImageDetectedObject {
 
 /// The bounding box of a tracked video object on one sampled frame (`VideoBboxObservation`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VideoBboxObservation {
     /// Timestamp of the frame, in microseconds from the start of the video.
     pub timestamp_microseconds: i64,
@@ -241,6 +240,7 @@ pub struct VideoBboxObservation {
 /// When the chosen option of an attribute changes over time, the same `attribute_id` appears in
 /// several entries, one per option.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VideoAttributePrediction {
     /// Attribute identifier.
     pub attribute_id: i64,
@@ -256,6 +256,7 @@ pub struct VideoAttributePrediction {
 
 /// One category predicted for a tracked video object (`VideoCategoryPrediction`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VideoCategoryPrediction {
     /// Category identifier.
     pub category_id: i64,
@@ -269,6 +270,7 @@ pub struct VideoCategoryPrediction {
 
 /// One object tracked through a video (`VideoDetectedObject`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VideoDetectedObject {
     /// Track identifier within the result.
     pub object_id: i64,
@@ -282,6 +284,7 @@ pub struct VideoDetectedObject {
 
 /// Result of an image prediction task (`ClassificationPredictImageResponse`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClassificationPredictImageResponse {
     /// The detected objects, in server order.
     pub objects: Vec<ImageDetectedObject>,
@@ -294,6 +297,7 @@ pub struct ClassificationPredictImageResponse {
 
 /// Result of a video prediction task (`ClassificationPredictVideoResponse`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ClassificationPredictVideoResponse {
     /// The tracked objects, in server order.
     pub objects: Vec<VideoDetectedObject>,
@@ -307,6 +311,136 @@ pub struct ClassificationPredictVideoResponse {
     /// The file name given when the task was created, echoed by the server in the
     /// `X-Original-File-Name` response header (`None` if absent).
     pub original_file_name: Option<String>,
+}
+
+/// A created prediction task: the answer of `POST /prediction-task/begin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PredictionTask {
+    /// The task's identifier (required: an answer without it is a decode error).
+    #[serde(deserialize_with = "vision_sdk_common::internal::serde::required_id")]
+    pub prediction_task_uuid: String,
+    /// Image or video, as the server decided (it selects the results model).
+    pub prediction_type: PredictionType,
+    /// Where to upload the media; only the first is used, like the official SDK.
+    pub signed_urls: Vec<SignedUrl>,
+}
+
+/// One upload destination of a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SignedUrl {
+    /// The object's path in the bucket.
+    pub blob_path: String,
+    /// The browser-style presigned POST form.
+    pub presigned_post_request: PresignedPostRequest,
+}
+
+/// A presigned POST form (S3/GCS): the URL and the fields to send before the file.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PresignedPostRequest {
+    /// Where to `POST` the form.
+    pub url: String,
+    /// The form fields, in the server's order, values as text (non-string JSON values are
+    /// rendered like Python's `str()`).
+    #[serde(with = "ordered_fields")]
+    pub fields: Vec<(String, String)>,
+}
+
+impl fmt::Debug for PresignedPostRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The policy and signature authorise writes: show only the field names.
+        let names: Vec<&str> = self.fields.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("PresignedPostRequest")
+            .field("url", &self.url)
+            .field("fields", &names)
+            .finish()
+    }
+}
+
+mod ordered_fields {
+    use std::fmt;
+
+    use serde::de::{MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        fields: &[(String, String)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for (k, v) in fields {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(String, String)>, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Vec<(String, String)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of presigned form fields")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                    out.push((k, python_str(&v)));
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+
+    /// `str(v)` of the official SDK for JSON values.
+    fn python_str(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Bool(true) => "True".to_owned(),
+            serde_json::Value::Bool(false) => "False".to_owned(),
+            serde_json::Value::Null => "None".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// `new` with every field, in declaration order: the models are `#[non_exhaustive]` (a field the
+/// service adds later is not a breaking change), so code outside this crate (fakes, tests)
+/// builds them with these.
+macro_rules! constructors {
+    ($( $ty:ident { $($field:ident : $fty:ty),* $(,)? } )*) => {$(
+        impl $ty {
+            #[doc = concat!("A `", stringify!($ty), "` from all its fields, in declaration order.")]
+            #[allow(clippy::too_many_arguments)]
+            pub fn new($($field: $fty),*) -> Self {
+                Self { $($field),* }
+            }
+        }
+    )*};
+}
+
+constructors! {
+    PredictionTaskStatusResponse { prediction_task_uuid: String, prediction_type: PredictionType, status: PredictionTaskState }
+    TimestampRange { timestamp_start_us_inclusive: i64, timestamp_end_us_inclusive: i64 }
+    ScoredTimestampRange { timestamp_start_us_inclusive: i64, timestamp_end_us_inclusive: i64, score: f64 }
+    BboxObservation { normalized_bbox: NormalizedBbox, bbox_score: f64 }
+    ImageAttributePrediction { attribute_id: i64, attribute_name: String, option_id: i64, option_name: String, score: f64 }
+    ImageCategoryPrediction { category_id: i64, name: String, score: f64, attributes: Vec<ImageAttributePrediction> }
+    ImageDetectedObject { object_id: i64, bbox_observation: BboxObservation, categories: Vec<ImageCategoryPrediction> }
+    VideoBboxObservation { timestamp_microseconds: i64, observation: Option<BboxObservation> }
+    VideoAttributePrediction { attribute_id: i64, attribute_name: String, option_id: i64, option_name: String, timestamp_ranges: Vec<ScoredTimestampRange> }
+    VideoCategoryPrediction { category_id: i64, name: String, score: f64, attributes: Vec<VideoAttributePrediction> }
+    VideoDetectedObject { object_id: i64, timestamp_ranges: Vec<TimestampRange>, bbox_observations: Vec<VideoBboxObservation>, categories: Vec<VideoCategoryPrediction> }
+    ClassificationPredictImageResponse { objects: Vec<ImageDetectedObject>, prediction_task_uuid: String, original_file_name: Option<String> }
+    PredictionTask { prediction_task_uuid: String, prediction_type: PredictionType, signed_urls: Vec<SignedUrl> }
+    SignedUrl { blob_path: String, presigned_post_request: PresignedPostRequest }
+    PresignedPostRequest { url: String, fields: Vec<(String, String)> }
+    ClassificationPredictVideoResponse { objects: Vec<VideoDetectedObject>, frames_per_second: u32, frame_timestamps_microseconds: Vec<i64>, prediction_task_uuid: String, original_file_name: Option<String> }
 }
 
 #[cfg(test)]
@@ -363,12 +497,23 @@ mod tests {
             serde_json::to_string(&status).expect("serialize"),
             r#"{"prediction_task_uuid":"u-1","prediction_type":"video","status":"predicting"}"#
         );
-        assert!(
-            serde_json::from_str::<PredictionTaskStatusResponse>(
-                r#"{"prediction_task_uuid":"u","prediction_type":"audio","status":"predicted"}"#
-            )
-            .is_err()
-        );
+        let audio: PredictionTaskStatusResponse = serde_json::from_str(
+            r#"{"prediction_task_uuid":"u","prediction_type":"audio","status":"predicted"}"#,
+        )
+        .expect("an unknown prediction type is kept");
+        assert!(audio.prediction_type.is_unknown());
+        assert_eq!(audio.prediction_type, "audio");
+        for no_identity in [
+            r#"{"prediction_type":"image","status":"predicted"}"#,
+            r#"{"prediction_task_uuid":null,"prediction_type":"image","status":"predicted"}"#,
+            r#"{"prediction_task_uuid":" ","prediction_type":"image","status":"predicted"}"#,
+            r#"{"data":{"prediction_task_uuid":"u","prediction_type":"image","status":"predicted"}}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<PredictionTaskStatusResponse>(no_identity).is_err(),
+                "{no_identity}"
+            );
+        }
     }
 
     #[test]

@@ -33,8 +33,8 @@ fn run_child(test: &str, key: Option<&str>) {
 #[test]
 fn api_key_from_the_environment() {
     run_child("child_reads_key_from_env", Some("env-key-456"));
-    run_child("child_without_key_is_a_config_error", None);
-    run_child("child_without_key_is_a_config_error", Some("   "));
+    run_child("child_without_key_is_a_credential_error", None);
+    run_child("child_without_key_is_a_credential_error", Some("   "));
 }
 
 #[tokio::test]
@@ -49,7 +49,7 @@ async fn child_reads_key_from_env() {
     let task = c
         .classification()
         .submit(
-            Image::from_bytes(jpeg_bytes(10), "image/jpeg").unwrap(),
+            Image::from_bytes(jpeg_bytes(10), "image/jpeg"),
             "m",
             &Default::default(),
         )
@@ -69,12 +69,12 @@ async fn child_reads_key_from_env() {
 }
 
 #[test]
-fn child_without_key_is_a_config_error() {
+fn child_without_key_is_a_credential_error() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
     let err = Dragoneye::from_env().unwrap_err();
-    assert!(matches!(&err, Error::Config(_)), "{err:?}");
+    assert!(matches!(&err, Error::Credential(_)), "{err:?}");
     assert!(err.to_string().contains("DRAGONEYE_API_KEY"), "{err}");
 }
 
@@ -86,10 +86,7 @@ async fn key_goes_to_the_api_and_never_to_the_upload_url() {
     let clock = ManualClock::new();
     client(&fake, &clock)
         .classification()
-        .predict_image(
-            Image::from_bytes(jpeg_bytes(100), "image/jpeg").unwrap(),
-            "m",
-        )
+        .predict_image(Image::from_bytes(jpeg_bytes(100), "image/jpeg"), "m")
         .await
         .unwrap();
     let requests = fake.requests();
@@ -126,11 +123,11 @@ async fn trailing_slash_and_custom_http_client() {
         .clock(std::sync::Arc::new(ManualClock::new()))
         .build()
         .unwrap();
-    assert_eq!(client.base_url(), fake.uri());
+    assert_eq!(client.base_url().as_str(), format!("{}/", fake.uri()));
     let task = client
         .classification()
         .submit(
-            Image::from_bytes(jpeg_bytes(10), "image/jpeg").unwrap(),
+            Image::from_bytes(jpeg_bytes(10), "image/jpeg"),
             "m",
             &Default::default(),
         )

@@ -6,22 +6,18 @@ use std::time::Duration;
 
 use dragoneye::results::encode::{MemberCompression, encode_archive, encode_video_results};
 use dragoneye::testing::{Endpoint, FakeDragoneye, Fault};
-use dragoneye::{DecodeError, Error, Image, ManualClock, PredictionTaskState, Video};
+use dragoneye::{Error, Image, ManualClock, PredictionTaskState, ResultsDecodeError, Video};
 use support::{assert_same_requests, client, golden, jpeg_bytes, mp4_bytes};
 
 const IMAGE_UUID: &str = "3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f";
 const VIDEO_UUID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 
 fn image() -> Image {
-    Image::from_bytes(jpeg_bytes(1024), "image/jpeg")
-        .unwrap()
-        .with_name("houses.jpg")
+    Image::from_bytes(jpeg_bytes(1024), "image/jpeg").with_name("houses.jpg")
 }
 
 fn video() -> Video {
-    Video::from_bytes(mp4_bytes(2048), "video/mp4")
-        .unwrap()
-        .with_name("intersection.mp4")
+    Video::from_bytes(mp4_bytes(2048), "video/mp4").with_name("intersection.mp4")
 }
 
 async fn fake_for(prefix: &str, uuid: &str) -> Option<(FakeDragoneye, serde_json::Value)> {
@@ -183,16 +179,7 @@ async fn predict_500_is_an_api_error() {
     };
     fake.inject(Fault::new(Endpoint::Predict, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                operation: "predict",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::TaskStartFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_same_requests(&scenario, &fake.requests());
 }
@@ -204,16 +191,7 @@ async fn status_500_is_an_api_error() {
     };
     fake.inject(Fault::new(Endpoint::Status, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                operation: "status",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::StatusFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert_same_requests(&scenario, &fake.requests());
 }
@@ -264,7 +242,7 @@ async fn results_before_the_task_finished_are_unavailable() {
 }
 
 #[tokio::test]
-async fn missing_frames_per_second_header_is_a_decode_error() {
+async fn missing_frames_per_second_header_is_results_unavailable() {
     let Some((fake, scenario)) = fake_for("O video results without", VIDEO_UUID).await else {
         return;
     };
@@ -277,7 +255,9 @@ async fn missing_frames_per_second_header_is_a_decode_error() {
         .frames_per_second(2)
         .await
         .unwrap_err();
-    assert!(err.is_decode(), "{err:?}");
+    // As the official SDK: `PredictionTaskResultsUnavailableError`.
+    assert!(matches!(err, Error::ResultsUnavailable { .. }), "{err:?}");
+    assert!(err.is_results_unavailable());
     assert!(
         err.to_string()
             .contains("Missing X-Frames-Per-Second header on video prediction response"),
@@ -295,7 +275,7 @@ async fn archive_without_predictions_is_a_decode_error() {
     fake.set_raw_results(zip, &[("X-Original-File-Name", "houses.jpg")]);
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(
-        matches!(&err, Error::Decode(DecodeError::MissingMember { member }) if member == "predictions.parquet"),
+        matches!(&err, Error::ResultsDecode { source: ResultsDecodeError::MissingMember { member }, .. } if member == "predictions.parquet"),
         "{err:?}"
     );
     assert_same_requests(&scenario, &fake.requests());
@@ -313,7 +293,13 @@ async fn body_that_is_not_a_zip_is_a_decode_error() {
     fake.set_raw_results(raw_parquet, &[]);
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(
-        matches!(&err, Error::Decode(DecodeError::InvalidZip { .. })),
+        matches!(
+            &err,
+            Error::ResultsDecode {
+                source: ResultsDecodeError::InvalidZip { .. },
+                ..
+            }
+        ),
         "{err:?}"
     );
 
@@ -336,7 +322,10 @@ async fn unknown_tasks_are_404_and_an_image_must_be_an_image() {
         mp4_bytes(10),
         "video/mp4".parse().unwrap(),
     ));
-    assert!(video_as_image.is_err(), "an Image must be image/*");
+    assert!(
+        video_as_image.open().await.is_err(),
+        "an Image must be image/*"
+    );
     let err = c
         .classification()
         .get_video_results("no-such-task")
@@ -344,16 +333,7 @@ async fn unknown_tasks_are_404_and_an_image_must_be_an_image() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     let err = c.classification().status("no-such-task").await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Api {
-                operation: "status",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::StatusFailed { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -370,16 +350,7 @@ async fn transport_errors_are_retryable_transport_errors() {
         .build()
         .unwrap();
     let err = client.classification().status("t").await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Transport {
-                operation: "status",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::StatusFailed { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
     assert_eq!(clock.sleeps().len(), 1);

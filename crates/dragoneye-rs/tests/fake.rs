@@ -15,9 +15,7 @@ async fn task_lifecycle_over_polls() {
     let clock = ManualClock::new();
     let client = client(&fake, &clock);
     let c = client.classification();
-    let media = Video::from_bytes(mp4_bytes(4096), "video/mp4")
-        .unwrap()
-        .with_name("v.mp4");
+    let media = Video::from_bytes(mp4_bytes(4096), "video/mp4").with_name("v.mp4");
     let options = TaskOptions::new()
         .frames_per_second(3)
         .param("threshold", "0.5");
@@ -63,13 +61,14 @@ async fn starting_without_an_upload_fails_the_task() {
     let clock = ManualClock::new();
     let client = client(&fake, &clock);
     let c = client.classification();
-    let image = Image::from_bytes(jpeg_bytes(10), "image/jpeg").unwrap();
+    let image = Image::from_bytes(jpeg_bytes(10), "image/jpeg");
     let task = c.begin(image, &TaskOptions::new()).await.unwrap();
     c.start(&task.prediction_task_uuid, "m", &TaskOptions::new())
         .await
         .unwrap();
     let err = c
-        .wait(&task.prediction_task_uuid, Some(Duration::from_secs(10)))
+        .wait(&task.prediction_task_uuid)
+        .timeout(Duration::from_secs(10))
         .await
         .unwrap_err();
     assert!(

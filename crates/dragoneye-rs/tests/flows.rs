@@ -52,11 +52,8 @@ async fn image_flow_is_the_official_request_sequence() {
     std::fs::write(&path, jpeg_bytes(1024)).unwrap();
     let clock = ManualClock::new();
 
-    let image = Image::from_path(&path).await.unwrap();
-    assert!(
-        image.source().path().is_some(),
-        "from_path streams from disk"
-    );
+    let image = Image::from_path(&path);
+    assert!(image.path().is_some(), "from_path streams from disk");
     let result: ClassificationPredictImageResponse = client(&fake, &clock)
         .classification()
         .predict_image(image, MODEL)
@@ -85,9 +82,8 @@ async fn image_from_bytes_flow_matches_raw_capture() {
     fake.set_pending_polls(pending_polls(&scenario));
     fake.set_image_results(objects);
     let clock = ManualClock::new();
-    let image = Image::from_bytes(b"\xFF\xD8\xFFtiny-jpeg".to_vec(), "image/jpeg")
-        .unwrap()
-        .with_name("tiny.jpg");
+    let image =
+        Image::from_bytes(b"\xFF\xD8\xFFtiny-jpeg".to_vec(), "image/jpeg").with_name("tiny.jpg");
     let result = client(&fake, &clock)
         .classification()
         .predict_image(image, "m")
@@ -114,9 +110,7 @@ async fn video_flow_is_the_official_request_sequence() {
     fake.set_video_results(objects, Some(shuffled));
     let clock = ManualClock::new();
 
-    let video = Video::from_bytes(mp4_bytes(2048), "video/mp4")
-        .unwrap()
-        .with_name("intersection.mp4");
+    let video = Video::from_bytes(mp4_bytes(2048), "video/mp4").with_name("intersection.mp4");
     let result: ClassificationPredictVideoResponse = client(&fake, &clock)
         .classification()
         .predict_video(video, MODEL)
@@ -142,7 +136,7 @@ async fn video_from_stream_without_fps_or_name() {
     fake.set_default_frames_per_second(1);
     let clock = ManualClock::new();
     let reader = std::io::Cursor::new(mp4_bytes(2048));
-    let video = Video::from_stream(reader, "video/mp4").unwrap();
+    let video = Video::from_stream(reader, "video/mp4");
     let result = client(&fake, &clock)
         .classification()
         .predict_video(video, MODEL)
@@ -164,9 +158,7 @@ async fn extra_parameters_go_to_begin_and_predict() {
     fake.set_pending_polls(pending_polls(&scenario));
     fake.set_image_results(objects);
     let clock = ManualClock::new();
-    let image = Image::from_bytes(jpeg_bytes(1024), "image/jpeg")
-        .unwrap()
-        .with_name("houses.jpg");
+    let image = Image::from_bytes(jpeg_bytes(1024), "image/jpeg").with_name("houses.jpg");
     let result = client(&fake, &clock)
         .classification()
         .predict_image(image, "m")
@@ -206,8 +198,8 @@ async fn direct_status_and_results_calls() {
     // Create both tasks through the steps, then replay the direct calls.
     fake.push_task_uuid(IMAGE_UUID);
     fake.push_task_uuid(VIDEO_UUID);
-    let image = Image::from_bytes(jpeg_bytes(10), "image/jpeg").unwrap();
-    let video = Video::from_bytes(mp4_bytes(10), "video/mp4").unwrap();
+    let image = Image::from_bytes(jpeg_bytes(10), "image/jpeg");
+    let video = Video::from_bytes(mp4_bytes(10), "video/mp4");
     let image_task = c.submit(image, "m", &TaskOptions::new()).await.unwrap();
     let video_task = c.submit(video, "m", &TaskOptions::new()).await.unwrap();
     assert_eq!(image_task.prediction_task_uuid, IMAGE_UUID);
@@ -242,12 +234,11 @@ async fn submit_many_then_collect_later() {
 
     let mut tasks = Vec::new();
     for i in 0..3 {
-        let image = Image::from_bytes(jpeg_bytes(100 + i), "image/jpeg")
-            .unwrap()
-            .with_name(format!("img-{i}.jpg"));
+        let image =
+            Image::from_bytes(jpeg_bytes(100 + i), "image/jpeg").with_name(format!("img-{i}.jpg"));
         tasks.push(c.submit(image, "m", &TaskOptions::new()).await.unwrap());
     }
-    let video = Video::from_bytes(mp4_bytes(500), "video/mp4").unwrap();
+    let video = Video::from_bytes(mp4_bytes(500), "video/mp4");
     tasks.push(
         c.submit(video, "m", &TaskOptions::new().frames_per_second(2))
             .await
@@ -260,10 +251,10 @@ async fn submit_many_then_collect_later() {
     );
 
     for (i, task) in tasks.iter().enumerate() {
-        let status = c.wait(&task.prediction_task_uuid, None).await.unwrap();
+        let status = c.wait(&task.prediction_task_uuid).await.unwrap();
         assert!(status.status.is_success());
         match c
-            .get_results(&task.prediction_task_uuid, task.prediction_type)
+            .get_results(&task.prediction_task_uuid, &task.prediction_type)
             .await
             .unwrap()
         {
@@ -292,7 +283,7 @@ async fn poll_interval_is_configurable() {
     let (objects, ts) = FakeDragoneye::sample_video_objects();
     fake.set_video_results(objects, Some(ts));
     let clock = ManualClock::new();
-    let video = Video::from_bytes(mp4_bytes(64), "video/mp4").unwrap();
+    let video = Video::from_bytes(mp4_bytes(64), "video/mp4");
     client(&fake, &clock)
         .classification()
         .predict_video(video, "m")
@@ -307,7 +298,7 @@ async fn poll_interval_is_configurable() {
         .poll_interval(Duration::from_secs(5))
         .build()
         .unwrap();
-    let image = Image::from_bytes(jpeg_bytes(64), "image/jpeg").unwrap();
+    let image = Image::from_bytes(jpeg_bytes(64), "image/jpeg");
     client
         .classification()
         .predict_image(image, "m")

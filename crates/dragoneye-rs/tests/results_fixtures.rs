@@ -10,7 +10,7 @@ use dragoneye::models::{
     VideoDetectedObject,
 };
 use dragoneye::results::{
-    DecodeError, decode_frame_timestamps, decode_image_predictions, decode_image_results,
+    ResultsDecodeError, decode_frame_timestamps, decode_image_predictions, decode_image_results,
     decode_video_predictions, decode_video_results,
 };
 use parquet::column::writer::ColumnWriter;
@@ -185,7 +185,7 @@ fn truncated_or_non_zip_bodies_are_invalid_zip() {
     for len in [0, 1, 4, 22, body.len() / 2, body.len() - 1] {
         let result = decode_image_results(&body[..len], IMAGE_UUID, None);
         assert!(
-            matches!(result, Err(DecodeError::InvalidZip { .. })),
+            matches!(result, Err(ResultsDecodeError::InvalidZip { .. })),
             "truncated to {len} bytes: {result:?}"
         );
     }
@@ -193,7 +193,7 @@ fn truncated_or_non_zip_bodies_are_invalid_zip() {
     let parquet = fixture_or_skip!("video_predictions.parquet");
     let result = decode_video_results(&parquet, VIDEO_UUID, None, 2);
     assert!(
-        matches!(result, Err(DecodeError::InvalidZip { .. })),
+        matches!(result, Err(ResultsDecodeError::InvalidZip { .. })),
         "{result:?}"
     );
     let message = result.expect_err("error").to_string();
@@ -205,7 +205,9 @@ fn zip_without_predictions_parquet_is_missing_member() {
     let frames = fixture_or_skip!("video_frame_timestamps.parquet");
     let body = zip_of(&[("frame_timestamps.parquet", &frames)]);
     match decode_video_results(&body, VIDEO_UUID, None, 2) {
-        Err(DecodeError::MissingMember { member }) => assert_eq!(member, "predictions.parquet"),
+        Err(ResultsDecodeError::MissingMember { member }) => {
+            assert_eq!(member, "predictions.parquet")
+        }
         other => panic!("expected MissingMember, got {other:?}"),
     }
     // A member in a sub-folder does not count (the SDK looks the exact name up).
@@ -213,7 +215,7 @@ fn zip_without_predictions_parquet_is_missing_member() {
     let body = zip_of(&[("results/predictions.parquet", &predictions)]);
     assert!(matches!(
         decode_image_results(&body, IMAGE_UUID, None),
-        Err(DecodeError::MissingMember { .. })
+        Err(ResultsDecodeError::MissingMember { .. })
     ));
 }
 
@@ -230,7 +232,7 @@ fn corrupted_member_data_is_an_error() {
     corrupt[offset + parquet.len() / 2] ^= 0x55;
     let result = decode_image_results(&corrupt, IMAGE_UUID, None);
     assert!(
-        matches!(result, Err(DecodeError::ZipMember { .. })),
+        matches!(result, Err(ResultsDecodeError::ZipMember { .. })),
         "{result:?}"
     );
 }
@@ -239,7 +241,7 @@ fn corrupted_member_data_is_an_error() {
 fn garbage_parquet_is_invalid_parquet() {
     let body = zip_of(&[("predictions.parquet", b"PAR1 this is not parquet PAR1")]);
     match decode_image_results(&body, IMAGE_UUID, None) {
-        Err(DecodeError::InvalidParquet { member, .. }) => {
+        Err(ResultsDecodeError::InvalidParquet { member, .. }) => {
             assert_eq!(member, "predictions.parquet");
         }
         other => panic!("expected InvalidParquet, got {other:?}"),
@@ -247,7 +249,7 @@ fn garbage_parquet_is_invalid_parquet() {
     for garbage in [&b""[..], b"PAR1", b"garbage garbage garbage"] {
         assert!(matches!(
             decode_video_predictions(garbage),
-            Err(DecodeError::InvalidParquet { .. })
+            Err(ResultsDecodeError::InvalidParquet { .. })
         ));
     }
     // A broken frame_timestamps.parquet fails the video decode too.
@@ -257,7 +259,7 @@ fn garbage_parquet_is_invalid_parquet() {
         ("frame_timestamps.parquet", b"nope"),
     ]);
     match decode_video_results(&body, VIDEO_UUID, None, 2) {
-        Err(DecodeError::InvalidParquet { member, .. }) => {
+        Err(ResultsDecodeError::InvalidParquet { member, .. }) => {
             assert_eq!(member, "frame_timestamps.parquet");
         }
         other => panic!("expected InvalidParquet, got {other:?}"),
@@ -272,7 +274,7 @@ fn wrong_column_type_is_reported_with_its_column() {
         vec![flat(&[1], Vals::Str(vec!["1"]))],
     );
     match decode_image_predictions(&parquet) {
-        Err(DecodeError::UnexpectedColumnType {
+        Err(ResultsDecodeError::UnexpectedColumnType {
             member,
             column,
             found,
@@ -293,7 +295,7 @@ fn wrong_column_type_is_reported_with_its_column() {
         ],
     );
     match decode_image_predictions(&parquet) {
-        Err(DecodeError::UnexpectedColumnType { column, .. }) => {
+        Err(ResultsDecodeError::UnexpectedColumnType { column, .. }) => {
             assert_eq!(column, "bbox_observations");
         }
         other => panic!("expected UnexpectedColumnType, got {other:?}"),
@@ -311,7 +313,7 @@ fn wrong_column_type_is_reported_with_its_column() {
         ("frame_timestamps.parquet", &parquet),
     ]);
     match decode_video_results(&body, VIDEO_UUID, None, 2) {
-        Err(DecodeError::UnexpectedColumnType { member, column, .. }) => {
+        Err(ResultsDecodeError::UnexpectedColumnType { member, column, .. }) => {
             assert_eq!(member, "frame_timestamps.parquet");
             assert_eq!(column, "timestamp_microseconds");
         }
@@ -326,7 +328,9 @@ fn missing_column_and_null_values_are_errors() {
         vec![flat(&[1], Vals::I64(vec![1]))],
     );
     match decode_video_predictions(&parquet) {
-        Err(DecodeError::MissingColumn { column, .. }) => assert_eq!(column, "timestamp_ranges"),
+        Err(ResultsDecodeError::MissingColumn { column, .. }) => {
+            assert_eq!(column, "timestamp_ranges")
+        }
         other => panic!("expected MissingColumn, got {other:?}"),
     }
 
@@ -339,7 +343,7 @@ fn missing_column_and_null_values_are_errors() {
         ],
     );
     match decode_frame_timestamps(&parquet) {
-        Err(DecodeError::NullValue { column, row, .. }) => {
+        Err(ResultsDecodeError::NullValue { column, row, .. }) => {
             assert_eq!(column, "timestamp_microseconds");
             assert_eq!(row, 1);
         }

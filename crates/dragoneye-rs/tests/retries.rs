@@ -11,9 +11,7 @@ use dragoneye::{Error, Image, ManualClock, PathOptions, Video};
 use support::{assert_same_requests, builder, client, golden, jpeg_bytes, mp4_bytes};
 
 fn image() -> Image {
-    Image::from_bytes(jpeg_bytes(1024), "image/jpeg")
-        .unwrap()
-        .with_name("houses.jpg")
+    Image::from_bytes(jpeg_bytes(1024), "image/jpeg").with_name("houses.jpg")
 }
 
 #[tokio::test]
@@ -77,7 +75,7 @@ async fn exhausted_rate_limit_on_status_is_an_api_error() {
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_retries(3)
-        .jitter(false)
+        .backoff_jitter(false)
         .build()
         .unwrap();
     let err = client
@@ -85,16 +83,7 @@ async fn exhausted_rate_limit_on_status_is_an_api_error() {
         .predict_image(image(), "m")
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            Error::Api {
-                operation: "status",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::StatusFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
     assert!(err.is_retryable());
     assert_eq!(err.http_error().unwrap().attempts(), 3);
@@ -118,7 +107,7 @@ async fn max_backoff_time_bounds_the_retries() {
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_backoff_time(Duration::from_secs(3))
-        .jitter(false)
+        .backoff_jitter(false)
         .build()
         .unwrap();
     let err = client
@@ -238,7 +227,7 @@ async fn upload_5xx_is_retried_and_the_file_resent_whole() {
     let path = dir.path().join("clip.mp4");
     std::fs::write(&path, &content).unwrap();
     let clock = ManualClock::new();
-    let video = Video::from_path(&path).await.unwrap();
+    let video = Video::from_path(&path);
     client(&fake, &clock)
         .classification()
         .predict_video(video, "m")
@@ -295,7 +284,12 @@ async fn upload_connection_errors_are_retried() {
     drop(closed);
     fake.set_upload_url(format!("http://127.0.0.1:{port}/upload"));
     let clock = ManualClock::new();
-    let client = builder(&fake, &clock).max_retries(4).build().unwrap();
+    // The upload has its own policy (`max_retries` is the API calls').
+    let client = builder(&fake, &clock)
+        .max_retries(2)
+        .upload_retry_policy(dragoneye::RetryPolicy::new().max_attempts(4))
+        .build()
+        .unwrap();
     let err = client
         .classification()
         .predict_image(image(), "m")
@@ -323,7 +317,7 @@ async fn a_reader_of_unknown_length_is_buffered_so_its_upload_can_be_retried() {
     fake.inject(Fault::new(Endpoint::Upload, 500));
     let clock = ManualClock::new();
     let content = jpeg_bytes(5000);
-    let image = Image::from_stream(std::io::Cursor::new(content.clone()), "image/jpeg").unwrap();
+    let image = Image::from_stream(std::io::Cursor::new(content.clone()), "image/jpeg");
     client(&fake, &clock)
         .classification()
         .predict_image(image, "m")
@@ -345,8 +339,7 @@ async fn a_streamed_reader_is_sent_once() {
         std::io::Cursor::new(content.clone()),
         "image/jpeg",
         content.len() as u64,
-    )
-    .unwrap();
+    );
     let err = client(&fake, &clock)
         .classification()
         .predict_image(image, "m")
@@ -372,10 +365,8 @@ async fn a_file_read_into_memory_is_retried_too() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.png");
     std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
-    let image = Image::from_path_with(&path, PathOptions::new().read_into_memory(true))
-        .await
-        .unwrap();
-    std::fs::remove_file(&path).unwrap();
+    // Read when the call is sent (media is lazy), then retried from memory.
+    let image = Image::from_path_with(&path, PathOptions::new().read_into_memory(true));
     let clock = ManualClock::new();
     let result = client(&fake, &clock)
         .classification()

@@ -20,7 +20,7 @@ use parquet::data_type::{ByteArray, DataType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::{SchemaDescriptor, Type};
 
-use super::{DecodeError, FRAME_TIMESTAMPS_MEMBER, PREDICTIONS_MEMBER};
+use super::{FRAME_TIMESTAMPS_MEMBER, PREDICTIONS_MEMBER, ResultsDecodeError};
 use crate::models::{
     BboxObservation, ImageAttributePrediction, ImageCategoryPrediction, ImageDetectedObject,
     NormalizedBbox, ScoredTimestampRange, TimestampRange, VideoAttributePrediction,
@@ -39,13 +39,14 @@ pub(crate) struct ArchiveMembers {
 pub(crate) fn read_archive(
     zip_bytes: &[u8],
     with_frames: bool,
-) -> Result<ArchiveMembers, DecodeError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(zip_bytes)).map_err(|e| DecodeError::InvalidZip {
+) -> Result<ArchiveMembers, ResultsDecodeError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).map_err(|e| {
+        ResultsDecodeError::InvalidZip {
             source: Box::new(e),
-        })?;
+        }
+    })?;
     let predictions = read_member(&mut archive, PREDICTIONS_MEMBER)?.ok_or_else(|| {
-        DecodeError::MissingMember {
+        ResultsDecodeError::MissingMember {
             member: PREDICTIONS_MEMBER.to_owned(),
         }
     })?;
@@ -60,14 +61,43 @@ pub(crate) fn read_archive(
     })
 }
 
+/// Every file member of a results archive, by name, in archive order (the official
+/// `split_prediction_archive`).
+pub(crate) fn split_archive(zip_bytes: &[u8]) -> Result<Vec<(String, Bytes)>, ResultsDecodeError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).map_err(|e| {
+        ResultsDecodeError::InvalidZip {
+            source: Box::new(e),
+        }
+    })?;
+    let mut names = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        match archive.name_for_index(index) {
+            Some(Ok(name)) if !name.ends_with('/') => names.push(name.into_owned()),
+            Some(Ok(_)) | None => {}
+            Some(Err(e)) => {
+                return Err(ResultsDecodeError::InvalidZip {
+                    source: Box::new(e),
+                });
+            }
+        }
+    }
+    let mut members = Vec::with_capacity(names.len());
+    for name in names {
+        if let Some(data) = read_member(&mut archive, &name)? {
+            members.push((name, data));
+        }
+    }
+    Ok(members)
+}
+
 /// Upper bound of the up-front buffer reservation for one member, whatever its header claims.
 const MAX_RESERVE: u64 = 64 << 20;
 
 fn read_member(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
-) -> Result<Option<Bytes>, DecodeError> {
-    let member_err = |e: Box<dyn std::error::Error + Send + Sync>| DecodeError::ZipMember {
+) -> Result<Option<Bytes>, ResultsDecodeError> {
+    let member_err = |e: Box<dyn std::error::Error + Send + Sync>| ResultsDecodeError::ZipMember {
         member: name.to_owned(),
         source: e,
     };
@@ -226,8 +256,8 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn wrong_type(&self, node: &Node<'_>, expected: &'static str) -> DecodeError {
-        DecodeError::UnexpectedColumnType {
+    fn wrong_type(&self, node: &Node<'_>, expected: &'static str) -> ResultsDecodeError {
+        ResultsDecodeError::UnexpectedColumnType {
             member: self.member.to_owned(),
             column: node.dotted(),
             expected,
@@ -246,7 +276,7 @@ impl<'a> Planner<'a> {
     }
 
     /// The field `name` of the group `parent`.
-    fn field(&self, parent: &Node<'a>, name: &str) -> Result<Node<'a>, DecodeError> {
+    fn field(&self, parent: &Node<'a>, name: &str) -> Result<Node<'a>, ResultsDecodeError> {
         let found = if parent.ty.is_group() {
             parent.ty.get_fields().iter().find(|f| f.name() == name)
         } else {
@@ -257,7 +287,7 @@ impl<'a> Planner<'a> {
             None => {
                 let mut path = parent.path.clone();
                 path.push(name);
-                Err(DecodeError::MissingColumn {
+                Err(ResultsDecodeError::MissingColumn {
                     member: self.member.to_owned(),
                     column: path.join("."),
                 })
@@ -266,7 +296,11 @@ impl<'a> Planner<'a> {
     }
 
     /// The list field `name` of `parent`: its shape (leaves still empty) and its element node.
-    fn list(&self, parent: &Node<'a>, name: &str) -> Result<(ListShape, Node<'a>), DecodeError> {
+    fn list(
+        &self,
+        parent: &Node<'a>,
+        name: &str,
+    ) -> Result<(ListShape, Node<'a>), ResultsDecodeError> {
         let node = self.field(parent, name)?;
         let (repeated, present_def) = if repetition(node.ty) == Repetition::REPEATED {
             // A bare repeated field: never null, never annotated.
@@ -320,7 +354,7 @@ impl<'a> Planner<'a> {
         &self,
         parent: &Node<'a>,
         name: &str,
-    ) -> Result<(ListShape, Node<'a>), DecodeError> {
+    ) -> Result<(ListShape, Node<'a>), ResultsDecodeError> {
         let (shape, element) = self.list(parent, name)?;
         if element.ty.is_group() {
             Ok((shape, element))
@@ -330,7 +364,12 @@ impl<'a> Planner<'a> {
     }
 
     /// Registers the primitive field `name` of `parent` as a column to read; returns its id.
-    fn leaf(&mut self, parent: &Node<'a>, name: &str, kind: Kind) -> Result<usize, DecodeError> {
+    fn leaf(
+        &mut self,
+        parent: &Node<'a>,
+        name: &str,
+        kind: Kind,
+    ) -> Result<usize, ResultsDecodeError> {
         let node = self.field(parent, name)?;
         if repetition(node.ty) == Repetition::REPEATED {
             return Err(self.wrong_type(&node, kind.expected()));
@@ -339,7 +378,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Registers a primitive node (a scalar field or a list's element) as a column to read.
-    fn leaf_node(&mut self, node: &Node<'a>, kind: Kind) -> Result<usize, DecodeError> {
+    fn leaf_node(&mut self, node: &Node<'a>, kind: Kind) -> Result<usize, ResultsDecodeError> {
         if !node.ty.is_primitive() || !kind.accepts(node.ty.get_physical_type()) {
             return Err(self.wrong_type(node, kind.expected()));
         }
@@ -351,14 +390,14 @@ impl<'a> Planner<'a> {
                 let parts = c.path().parts();
                 parts.len() == node.path.len() && parts.iter().zip(&node.path).all(|(a, b)| a == b)
             })
-            .ok_or_else(|| DecodeError::MalformedColumn {
+            .ok_or_else(|| ResultsDecodeError::MalformedColumn {
                 member: self.member.to_owned(),
                 column: node.dotted(),
                 reason: "leaf not found among the file's columns".to_owned(),
             })?;
         let descr = self.schema.column(index);
         if descr.max_def_level() != node.levels.def || descr.max_rep_level() != node.levels.rep {
-            return Err(DecodeError::MalformedColumn {
+            return Err(ResultsDecodeError::MalformedColumn {
                 member: self.member.to_owned(),
                 column: node.dotted(),
                 reason: "inconsistent definition/repetition levels".to_owned(),
@@ -405,8 +444,10 @@ struct Column {
     vpos: usize,
 }
 
-fn parquet_err(member: &'static str) -> impl Fn(parquet::errors::ParquetError) -> DecodeError {
-    move |e| DecodeError::InvalidParquet {
+fn parquet_err(
+    member: &'static str,
+) -> impl Fn(parquet::errors::ParquetError) -> ResultsDecodeError {
+    move |e| ResultsDecodeError::InvalidParquet {
         member: member.to_owned(),
         source: Box::new(e),
     }
@@ -445,13 +486,13 @@ struct Columns {
 /// The parquet crate still has a few `assert!`s / `expect`s that fire on some corrupt files
 /// (e.g. negative offsets in the footer, a dictionary-encoded page without a dictionary). So
 /// that server data can never crash the caller, a panic raised while the parquet crate reads
-/// is caught here and reported as [`DecodeError::InvalidParquet`]. (With `panic = "abort"` it
+/// is caught here and reported as [`ResultsDecodeError::InvalidParquet`]. (With `panic = "abort"` it
 /// cannot be caught; the checks in [`load`] still reject the most common corruption first.)
 fn read_columns<P>(
     member: &'static str,
     data: Bytes,
-    plan: impl FnOnce(&mut Planner<'_>) -> Result<P, DecodeError>,
-) -> Result<(Columns, P), DecodeError> {
+    plan: impl FnOnce(&mut Planner<'_>) -> Result<P, ResultsDecodeError>,
+) -> Result<(Columns, P), ResultsDecodeError> {
     let file_len = data.len();
     let read = move || {
         let reader = SerializedFileReader::new(data).map_err(parquet_err(member))?;
@@ -470,7 +511,7 @@ fn read_columns<P>(
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown error".to_owned());
-            Err(DecodeError::InvalidParquet {
+            Err(ResultsDecodeError::InvalidParquet {
                 member: member.to_owned(),
                 source: format!("the Parquet reader failed on corrupt data: {message}").into(),
             })
@@ -483,16 +524,17 @@ fn load(
     reader: &SerializedFileReader<Bytes>,
     specs: Vec<ColumnSpec>,
     file_len: usize,
-) -> Result<Columns, DecodeError> {
+) -> Result<Columns, ResultsDecodeError> {
     let perr = parquet_err(member);
     let metadata = reader.metadata();
     let mut num_rows = 0usize;
     for rg in metadata.row_groups() {
-        let n = usize::try_from(rg.num_rows()).map_err(|_| DecodeError::MalformedColumn {
-            member: member.to_owned(),
-            column: String::new(),
-            reason: format!("negative row count {}", rg.num_rows()),
-        })?;
+        let n =
+            usize::try_from(rg.num_rows()).map_err(|_| ResultsDecodeError::MalformedColumn {
+                member: member.to_owned(),
+                column: String::new(),
+                reason: format!("negative row count {}", rg.num_rows()),
+            })?;
         num_rows = num_rows.saturating_add(n);
     }
     let mut cols: Vec<Column> = specs
@@ -541,7 +583,7 @@ fn load(
     for rg in metadata.row_groups() {
         for col in &cols {
             let Some(chunk) = rg.columns().get(col.index) else {
-                return Err(DecodeError::MalformedColumn {
+                return Err(ResultsDecodeError::MalformedColumn {
                     member: member.to_owned(),
                     column: col.path.clone(),
                     reason: "row group lacks the column".to_owned(),
@@ -552,7 +594,7 @@ fn load(
                 .unwrap_or(chunk.data_page_offset());
             let len = chunk.compressed_size();
             if start < 0 || len < 0 || start.saturating_add(len) > file_len {
-                return Err(DecodeError::MalformedColumn {
+                return Err(ResultsDecodeError::MalformedColumn {
                     member: member.to_owned(),
                     column: col.path.clone(),
                     reason: format!(
@@ -588,7 +630,7 @@ fn load(
                     read_chunk(&mut r, def, rep, v).map_err(&perr)?;
                 }
                 _ => {
-                    return Err(DecodeError::MalformedColumn {
+                    return Err(ResultsDecodeError::MalformedColumn {
                         member: member.to_owned(),
                         column: col.path.clone(),
                         reason: "physical type changed between schema and row group".to_owned(),
@@ -612,7 +654,7 @@ fn load(
         }
         let defined = col.def.iter().filter(|&&d| d == col.max_def).count();
         if col.def.len() != col.rep.len() || defined != values_len {
-            return Err(DecodeError::MalformedColumn {
+            return Err(ResultsDecodeError::MalformedColumn {
                 member: member.to_owned(),
                 column: col.path.clone(),
                 reason: format!(
@@ -644,15 +686,15 @@ enum ListLen {
 }
 
 impl Columns {
-    fn col(&self, c: usize) -> Result<&Column, DecodeError> {
+    fn col(&self, c: usize) -> Result<&Column, ResultsDecodeError> {
         self.cols
             .get(c)
             .ok_or_else(|| self.malformed("", "unknown column"))
     }
 
     #[cold]
-    fn malformed(&self, column: &str, reason: &str) -> DecodeError {
-        DecodeError::MalformedColumn {
+    fn malformed(&self, column: &str, reason: &str) -> ResultsDecodeError {
+        ResultsDecodeError::MalformedColumn {
             member: self.member.to_owned(),
             column: column.to_owned(),
             reason: format!("{reason} (row {})", self.row),
@@ -660,8 +702,8 @@ impl Columns {
     }
 
     #[cold]
-    fn null(&self, column: &str) -> DecodeError {
-        DecodeError::NullValue {
+    fn null(&self, column: &str) -> ResultsDecodeError {
+        ResultsDecodeError::NullValue {
             member: self.member.to_owned(),
             column: column.to_owned(),
             row: self.row,
@@ -669,8 +711,8 @@ impl Columns {
     }
 
     #[cold]
-    fn invalid(&self, column: &str, reason: String) -> DecodeError {
-        DecodeError::InvalidValue {
+    fn invalid(&self, column: &str, reason: String) -> ResultsDecodeError {
+        ResultsDecodeError::InvalidValue {
             member: self.member.to_owned(),
             column: column.to_owned(),
             row: self.row,
@@ -679,7 +721,7 @@ impl Columns {
     }
 
     /// `(definition level, repetition level)` of the next entry of column `c`.
-    fn peek(&self, c: usize) -> Result<(i16, i16), DecodeError> {
+    fn peek(&self, c: usize) -> Result<(i16, i16), ResultsDecodeError> {
         let col = self.col(c)?;
         match (col.def.get(col.pos), col.rep.get(col.pos)) {
             (Some(&d), Some(&r)) => Ok((d, r)),
@@ -696,7 +738,7 @@ impl Columns {
 
     /// Consumes one entry of column `c`; returns the index of its value if it is not null.
     #[inline]
-    fn take(&mut self, c: usize) -> Result<Option<usize>, DecodeError> {
+    fn take(&mut self, c: usize) -> Result<Option<usize>, ResultsDecodeError> {
         if let Some(col) = self.cols.get_mut(c)
             && let Some(&d) = col.def.get(col.pos)
         {
@@ -713,7 +755,7 @@ impl Columns {
     /// The error for a failed access to column `c`: exhausted, or values missing or mistyped.
     #[cold]
     #[inline(never)]
-    fn access_error(&self, c: usize) -> DecodeError {
+    fn access_error(&self, c: usize) -> ResultsDecodeError {
         match self.cols.get(c) {
             None => self.malformed("", "unknown column"),
             Some(col) if col.pos >= col.def.len() => {
@@ -725,7 +767,7 @@ impl Columns {
 
     /// Consumes the rest of the current element of a list with repetition level `rep` in every
     /// column of `leaves` (the first entry plus every deeper continuation).
-    fn skip_element(&mut self, leaves: &[usize], rep: i16) -> Result<(), DecodeError> {
+    fn skip_element(&mut self, leaves: &[usize], rep: i16) -> Result<(), ResultsDecodeError> {
         for &c in leaves {
             self.take(c)?;
             while self.peek_rep(c).is_some_and(|r| r > rep) {
@@ -740,7 +782,7 @@ impl Columns {
     }
 
     #[inline]
-    fn int(&mut self, c: usize) -> Result<Option<i64>, DecodeError> {
+    fn int(&mut self, c: usize) -> Result<Option<i64>, ResultsDecodeError> {
         if let Some(col) = self.cols.get_mut(c)
             && let Some(&d) = col.def.get(col.pos)
         {
@@ -760,7 +802,7 @@ impl Columns {
     }
 
     #[inline]
-    fn float(&mut self, c: usize) -> Result<Option<f64>, DecodeError> {
+    fn float(&mut self, c: usize) -> Result<Option<f64>, ResultsDecodeError> {
         if let Some(col) = self.cols.get_mut(c)
             && let Some(&d) = col.def.get(col.pos)
         {
@@ -779,7 +821,7 @@ impl Columns {
         Err(self.access_error(c))
     }
 
-    fn string(&mut self, c: usize) -> Result<Option<String>, DecodeError> {
+    fn string(&mut self, c: usize) -> Result<Option<String>, ResultsDecodeError> {
         let Some(i) = self.take(c)? else {
             return Ok(None);
         };
@@ -798,7 +840,7 @@ impl Columns {
     }
 
     #[inline]
-    fn req_int(&mut self, c: usize) -> Result<i64, DecodeError> {
+    fn req_int(&mut self, c: usize) -> Result<i64, ResultsDecodeError> {
         match self.int(c)? {
             Some(x) => Ok(x),
             None => Err(self.null(self.path(c))),
@@ -806,7 +848,7 @@ impl Columns {
     }
 
     #[inline]
-    fn req_float(&mut self, c: usize) -> Result<f64, DecodeError> {
+    fn req_float(&mut self, c: usize) -> Result<f64, ResultsDecodeError> {
         match self.float(c)? {
             Some(x) => Ok(x),
             None => Err(self.null(self.path(c))),
@@ -831,7 +873,7 @@ impl Columns {
             .count()
     }
 
-    fn req_string(&mut self, c: usize) -> Result<String, DecodeError> {
+    fn req_string(&mut self, c: usize) -> Result<String, ResultsDecodeError> {
         match self.string(c)? {
             Some(s) => Ok(s),
             None => Err(self.null(self.path(c))),
@@ -844,8 +886,8 @@ impl Columns {
     fn list(
         &mut self,
         list: &ListShape,
-        mut elem: impl FnMut(&mut Self, usize) -> Result<(), DecodeError>,
-    ) -> Result<ListLen, DecodeError> {
+        mut elem: impl FnMut(&mut Self, usize) -> Result<(), ResultsDecodeError>,
+    ) -> Result<ListLen, ResultsDecodeError> {
         let Some(&driver) = list.leaves.first() else {
             return Err(self.malformed(&list.path, "list without leaf columns"));
         };
@@ -884,7 +926,7 @@ impl Columns {
     }
 
     /// Checks that every column starts a new record at this point (repetition level 0).
-    fn start_row(&mut self, row: usize) -> Result<(), DecodeError> {
+    fn start_row(&mut self, row: usize) -> Result<(), ResultsDecodeError> {
         self.row = row;
         for col in &self.cols {
             match col.rep.get(col.pos) {
@@ -899,10 +941,10 @@ impl Columns {
     }
 
     /// Checks that every column was consumed entirely.
-    fn finish(&self) -> Result<(), DecodeError> {
+    fn finish(&self) -> Result<(), ResultsDecodeError> {
         for col in &self.cols {
             if col.pos != col.def.len() {
-                return Err(DecodeError::MalformedColumn {
+                return Err(ResultsDecodeError::MalformedColumn {
                     member: self.member.to_owned(),
                     column: col.path.clone(),
                     reason: format!(
@@ -921,7 +963,7 @@ impl Columns {
         &mut self,
         list: &ListShape,
         value: usize,
-    ) -> Result<Option<NormalizedBbox>, DecodeError> {
+    ) -> Result<Option<NormalizedBbox>, ResultsDecodeError> {
         let mut bbox = [0.0; 4];
         let len = self.list(list, |s, i| {
             let x = s.req_float(value)?;
@@ -974,7 +1016,7 @@ struct PredictionColumns {
 fn plan_predictions(
     planner: &mut Planner<'_>,
     video: bool,
-) -> Result<PredictionColumns, DecodeError> {
+) -> Result<PredictionColumns, ResultsDecodeError> {
     let root = planner.root();
     let object_id = planner.leaf(&root, "object_id", Kind::Int)?;
 
@@ -1063,14 +1105,16 @@ fn plan_predictions(
 fn prepare_predictions(
     data: Bytes,
     video: bool,
-) -> Result<(Columns, PredictionColumns), DecodeError> {
+) -> Result<(Columns, PredictionColumns), ResultsDecodeError> {
     read_columns(PREDICTIONS_MEMBER, data, |planner| {
         plan_predictions(planner, video)
     })
 }
 
 /// Decodes the rows of an image task's `predictions.parquet`.
-pub(crate) fn image_predictions(data: Bytes) -> Result<Vec<ImageDetectedObject>, DecodeError> {
+pub(crate) fn image_predictions(
+    data: Bytes,
+) -> Result<Vec<ImageDetectedObject>, ResultsDecodeError> {
     let (mut cols, p) = prepare_predictions(data, false)?;
     let mut objects = Vec::with_capacity(cols.num_rows.min(1 << 16));
     for row in 0..cols.num_rows {
@@ -1160,7 +1204,9 @@ pub(crate) fn image_predictions(data: Bytes) -> Result<Vec<ImageDetectedObject>,
 }
 
 /// Decodes the rows of a video task's `predictions.parquet`.
-pub(crate) fn video_predictions(data: Bytes) -> Result<Vec<VideoDetectedObject>, DecodeError> {
+pub(crate) fn video_predictions(
+    data: Bytes,
+) -> Result<Vec<VideoDetectedObject>, ResultsDecodeError> {
     let (mut cols, p) = prepare_predictions(data, true)?;
     let (Some((ranges_shape, range_start, range_end)), Some(bbox_ts), Some((attr_start, attr_end))) =
         (&p.ranges, p.bbox_ts, p.attr_range_bounds)
@@ -1255,7 +1301,7 @@ pub(crate) fn video_predictions(data: Bytes) -> Result<Vec<VideoDetectedObject>,
 // frame_timestamps.parquet
 
 /// Decodes `frame_timestamps.parquet` into the sorted list of frame timestamps.
-pub(crate) fn frame_timestamps(data: Bytes) -> Result<Vec<i64>, DecodeError> {
+pub(crate) fn frame_timestamps(data: Bytes) -> Result<Vec<i64>, ResultsDecodeError> {
     let (mut cols, ts) = read_columns(FRAME_TIMESTAMPS_MEMBER, data, |planner| {
         let root = planner.root();
         planner.leaf(&root, "timestamp_microseconds", Kind::Int)

@@ -486,8 +486,8 @@ mod tests {
         ImageAttributePrediction, ImageCategoryPrediction,
     };
     use crate::results::{
-        DecodeError, decode_frame_timestamps, decode_image_predictions, decode_image_results,
-        decode_video_predictions, decode_video_results,
+        ResultsDecodeError, decode_frame_timestamps, decode_image_predictions,
+        decode_image_results, decode_video_predictions, decode_video_results,
     };
 
     fn fixture(name: &str) -> Option<Vec<u8>> {
@@ -689,7 +689,7 @@ mod tests {
         let parquet = encode_video_predictions(&[video.clone()]).expect("encode");
         assert!(matches!(
             decode_image_predictions(&parquet),
-            Err(DecodeError::InvalidValue { row: 0, .. })
+            Err(ResultsDecodeError::InvalidValue { row: 0, .. })
         ));
         video.bbox_observations = vec![VideoBboxObservation {
             timestamp_microseconds: 0,
@@ -698,7 +698,7 @@ mod tests {
         let parquet = encode_video_predictions(&[video.clone()]).expect("encode");
         assert!(matches!(
             decode_image_predictions(&parquet),
-            Err(DecodeError::NullValue { row: 0, .. })
+            Err(ResultsDecodeError::NullValue { row: 0, .. })
         ));
         // Video decoding accepts both.
         assert_eq!(

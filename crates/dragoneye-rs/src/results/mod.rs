@@ -7,11 +7,12 @@
 //! rows in file order, lists in stored order, `Float32` scores widened exactly to `f64`, null
 //! lists read as empty lists, frame timestamps sorted.
 //!
-//! Malformed input never panics: it yields a [`DecodeError`] that names the archive member and
-//! the column at fault.
+//! Malformed input never panics: it yields a [`ResultsDecodeError`] that names the archive member and
+//! the column at fault. The ZIP's CRC is checked; there is no integrity check beyond it (a
+//! Parquet member altered under a valid CRC decodes if its structure is still valid).
 //!
 //! ```no_run
-//! # fn demo(body: &[u8]) -> Result<(), dragoneye::results::DecodeError> {
+//! # fn demo(body: &[u8]) -> Result<(), dragoneye::results::ResultsDecodeError> {
 //! let response = dragoneye::results::decode_video_results(
 //!     body,
 //!     "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e",
@@ -28,6 +29,8 @@ mod decode;
 #[cfg(any(test, feature = "testing"))]
 pub mod encode;
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
 
 use crate::models::{
@@ -41,9 +44,7 @@ pub const PREDICTIONS_MEMBER: &str = "predictions.parquet";
 /// Name of the archive member holding the timestamps of every processed video frame.
 pub const FRAME_TIMESTAMPS_MEMBER: &str = "frame_timestamps.parquet";
 
-/// The underlying error of a ZIP or Parquet library, kept opaque so that their versions are not
-/// part of this crate's API.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub use crate::error::BoxError;
 
 /// Why a results payload could not be decoded.
 ///
@@ -51,7 +52,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// `column` the dotted Parquet path of the column (e.g. `categories.list.element.score`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum DecodeError {
+pub enum ResultsDecodeError {
     /// The body is not a readable ZIP archive (corrupt, truncated, or not a ZIP at all, such as
     /// the raw Parquet body of the 1.x API).
     #[error("results body is not a valid ZIP archive: {source}")]
@@ -150,7 +151,7 @@ pub fn decode_image_results(
     zip_bytes: &[u8],
     prediction_task_uuid: &str,
     original_file_name: Option<String>,
-) -> Result<ClassificationPredictImageResponse, DecodeError> {
+) -> Result<ClassificationPredictImageResponse, ResultsDecodeError> {
     let members = decode::read_archive(zip_bytes, false)?;
     Ok(ClassificationPredictImageResponse {
         objects: decode::image_predictions(members.predictions)?,
@@ -170,7 +171,7 @@ pub fn decode_video_results(
     prediction_task_uuid: &str,
     original_file_name: Option<String>,
     frames_per_second: u32,
-) -> Result<ClassificationPredictVideoResponse, DecodeError> {
+) -> Result<ClassificationPredictVideoResponse, ResultsDecodeError> {
     let members = decode::read_archive(zip_bytes, true)?;
     let objects = decode::video_predictions(members.predictions)?;
     let frame_timestamps_microseconds = match members.frame_timestamps {
@@ -192,19 +193,43 @@ pub fn decode_video_results(
 /// first scored range, as the official SDK does; the row-level `timestamp_ranges` are ignored.
 pub fn decode_image_predictions(
     parquet_bytes: &[u8],
-) -> Result<Vec<ImageDetectedObject>, DecodeError> {
+) -> Result<Vec<ImageDetectedObject>, ResultsDecodeError> {
     decode::image_predictions(Bytes::copy_from_slice(parquet_bytes))
 }
 
 /// Decodes a bare `predictions.parquet` of a video task (one [`VideoDetectedObject`] per row).
 pub fn decode_video_predictions(
     parquet_bytes: &[u8],
-) -> Result<Vec<VideoDetectedObject>, DecodeError> {
+) -> Result<Vec<VideoDetectedObject>, ResultsDecodeError> {
     decode::video_predictions(Bytes::copy_from_slice(parquet_bytes))
 }
 
 /// Decodes a bare `frame_timestamps.parquet` into its `timestamp_microseconds` values, sorted
 /// ascending (the order in the file is not meaningful). The `image_id` column is ignored.
-pub fn decode_frame_timestamps(parquet_bytes: &[u8]) -> Result<Vec<i64>, DecodeError> {
+pub fn decode_frame_timestamps(parquet_bytes: &[u8]) -> Result<Vec<i64>, ResultsDecodeError> {
     decode::frame_timestamps(Bytes::copy_from_slice(parquet_bytes))
+}
+
+/// Every member of a results archive, by name (the official `split_prediction_archive`, which
+/// returns `{name: bytes}`). Members are read whole; directories are skipped.
+///
+/// ```
+/// # fn demo(body: &[u8]) -> Result<(), dragoneye::results::ResultsDecodeError> {
+/// let members = dragoneye::results::split_prediction_archive(body)?;
+/// if let Some(predictions) = members.get(dragoneye::results::PREDICTIONS_MEMBER) {
+///     let objects = dragoneye::results::decode_image_predictions(predictions)?;
+///     println!("{} objects", objects.len());
+/// }
+/// # Ok(()) }
+/// # let _ = demo;
+/// ```
+///
+/// # Errors
+///
+/// [`ResultsDecodeError::InvalidZip`] when the body is not a ZIP archive,
+/// [`ResultsDecodeError::ZipMember`] when a member cannot be extracted.
+pub fn split_prediction_archive(
+    zip_bytes: &[u8],
+) -> Result<BTreeMap<String, Bytes>, ResultsDecodeError> {
+    Ok(decode::split_archive(zip_bytes)?.into_iter().collect())
 }

@@ -22,7 +22,7 @@
 //! let fake = FakeDragoneye::start().await;
 //! fake.set_image_results(FakeDragoneye::sample_image_objects());
 //! let client = fake.client_builder().poll_interval(std::time::Duration::from_millis(1)).build()?;
-//! let image = Image::from_bytes(vec![0xFF, 0xD8, 0xFF, 0xE0], "image/jpeg")?.with_name("a.jpg");
+//! let image = Image::from_bytes(vec![0xFF, 0xD8, 0xFF, 0xE0], "image/jpeg").with_name("a.jpg");
 //! let result = client.classification().predict_image(image, "demo/model").await?;
 //! assert_eq!(result.objects.len(), 1);
 //! assert_eq!(result.original_file_name.as_deref(), Some("a.jpg"));
@@ -42,13 +42,13 @@ use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::classification::{PredictionTask, PresignedPostRequest, SignedUrl};
 use crate::client::{Dragoneye, DragoneyeBuilder};
 use crate::models::{
     BboxObservation, ImageAttributePrediction, ImageCategoryPrediction, ImageDetectedObject,
     PredictionType, ScoredTimestampRange, TimestampRange, VideoAttributePrediction,
     VideoBboxObservation, VideoCategoryPrediction, VideoDetectedObject,
 };
+use crate::models::{PredictionTask, PresignedPostRequest, SignedUrl};
 use crate::results::encode;
 
 /// The key the fake accepts unless told otherwise ([`FakeDragoneye::start_with_key`]).
@@ -713,7 +713,7 @@ impl State {
         let task = Task {
             snapshot: TaskSnapshot {
                 prediction_task_uuid: uuid.clone(),
-                prediction_type,
+                prediction_type: prediction_type.clone(),
                 mimetype: mimetype.to_owned(),
                 file_name: field(form, "file_name").map(str::to_owned),
                 frames_per_second,
