@@ -230,8 +230,9 @@ impl Auth {
         field: &str,
         body: Option<&[u8]>,
     ) -> Result<Vec<u8>, &'static str> {
-        let member = serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
-            .map_err(|_| "the credential cannot be written as JSON")?;
+        let member =
+            serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
+                .map_err(|_| "the credential cannot be written as JSON")?;
         let member = &member[1..member.len() - 1]; // `"field":"key"`
         let Some(body) = body else {
             return Ok(format!("{{{member}}}").into_bytes());
@@ -302,6 +303,14 @@ impl Redactor {
             Some(echoes) => redact_with(echoes, text),
             None => std::borrow::Cow::Borrowed(text),
         }
+    }
+
+    /// The length of the longest echo searched for (0 when nothing is redacted).
+    pub(crate) fn longest_echo(&self) -> usize {
+        self.0
+            .as_ref()
+            .and_then(|echoes| echoes.first())
+            .map_or(0, String::len)
     }
 
     /// Like [`Redactor::redact`] on bytes; the input itself when there is no echo.
@@ -448,7 +457,10 @@ mod tests {
     #[test]
     fn query_scheme_appends_and_redacts() {
         let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk 1&2"));
-        assert_eq!(auth.redact("echo sk 1&2 / sk+1%262"), "echo [redacted] / [redacted]");
+        assert_eq!(
+            auth.redact("echo sk 1&2 / sk+1%262"),
+            "echo [redacted] / [redacted]"
+        );
         let mut req = request("https://example.com/m/1?confidence=40");
         auth.apply(&mut req).unwrap();
         assert_eq!(
@@ -482,8 +494,13 @@ mod tests {
     #[test]
     fn json_field_is_spliced_into_objects() {
         let auth = Auth::new(AuthScheme::JsonField("api_key"), Secret::new("k\"1"));
-        let out = auth.json_body_with_key("api_key", Some(br#"{"a":1}"#)).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1","a":1}"#);
+        let out = auth
+            .json_body_with_key("api_key", Some(br#"{"a":1}"#))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"api_key":"k\"1","a":1}"#
+        );
         let out = auth.json_body_with_key("api_key", Some(b" { } ")).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1" } "#);
         let out = auth.json_body_with_key("api_key", None).unwrap();
@@ -494,10 +511,22 @@ mod tests {
     #[test]
     fn validate_refuses_blank_and_unsendable_keys() {
         let header = AuthScheme::Header(HeaderName::from_static("x-api-key"));
-        assert!(Auth::new(header.clone(), Secret::new("ok-key")).validate().is_ok());
-        assert!(Auth::new(header.clone(), Secret::new(" ")).validate().is_err());
+        assert!(
+            Auth::new(header.clone(), Secret::new("ok-key"))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            Auth::new(header.clone(), Secret::new(" "))
+                .validate()
+                .is_err()
+        );
         assert!(Auth::new(header, Secret::new("a\nb")).validate().is_err());
-        assert!(Auth::new(AuthScheme::Query("k"), Secret::new("")).validate().is_err());
+        assert!(
+            Auth::new(AuthScheme::Query("k"), Secret::new(""))
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | any status, headers, body | [`Reply::new`], [`Reply::header`], [`Reply::body`], [`Reply::json`] |
 //! | `Retry-After` as seconds, HTTP date, garbage, absent | [`Reply::retry_after`] with [`RetryAfter`] |
+//! | connection refused | [`RefusedPort`] |
 //! | reset / close before any response | [`Step::Reset`], [`Step::Close`] |
 //! | close mid-body (chunked, no last chunk) | [`Ending::CloseMidBody`] |
 //! | `Content-Length` longer than the body | [`Ending::ShortBody`] |
@@ -598,12 +599,47 @@ impl Drop for FaultServer {
     }
 }
 
-/// A URL on `127.0.0.1` where nothing listens (connecting to it is refused).
-pub fn refused_url(path: &str) -> String {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    drop(listener);
-    format!("http://{addr}{path}")
+/// A loopback port that refuses connections (bound, never listening), held until dropped so no
+/// other server of the test process can take it.
+///
+/// ```
+/// use vision_sdk_testkit::fault_server::RefusedPort;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let refused = RefusedPort::new();
+/// let err = reqwest::get(refused.url("/x")).await.unwrap_err();
+/// assert!(err.is_connect());
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct RefusedPort {
+    _socket: tokio::net::TcpSocket,
+    addr: SocketAddr,
+}
+
+impl RefusedPort {
+    /// Binds a free loopback port without listening on it (needs no runtime).
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind a loopback port");
+        let addr = socket.local_addr().expect("local address");
+        Self {
+            _socket: socket,
+            addr,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>` followed by `path_and_query`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{path_and_query}", self.addr)
+    }
+}
+
+impl Default for RefusedPort {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// What a connection does after a reply.
@@ -1175,7 +1211,8 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(text, "/b");
-        let err = http.get(refused_url("/")).send().await.unwrap_err();
+        let refused = RefusedPort::new();
+        let err = http.get(refused.url("/")).send().await.unwrap_err();
         assert!(err.is_connect());
     }
 
