@@ -347,8 +347,27 @@ fn echo_forms(key: &str) -> Arc<[String]> {
     Arc::from(forms)
 }
 
+/// The shortest start of an echo that counts as the key when a text ends with it (a body cut
+/// inside the key).
+const MIN_PARTIAL_ECHO: usize = 4;
+
+/// Where a trailing, cut-off start of an echo begins in `text` (at least [`MIN_PARTIAL_ECHO`]
+/// bytes of it), if `text` ends with one.
+fn partial_echo_at_end(echoes: &[String], text: &str) -> Option<usize> {
+    echoes
+        .iter()
+        .filter_map(|echo| {
+            (MIN_PARTIAL_ECHO..echo.len())
+                .rev()
+                .find(|&n| echo.is_char_boundary(n) && text.ends_with(&echo[..n]))
+                .map(|n| text.len() - n)
+        })
+        .min()
+}
+
 fn redact_with<'a>(echoes: &[String], text: &'a str) -> std::borrow::Cow<'a, str> {
-    if !echoes.iter().any(|e| text.contains(e.as_str())) {
+    let whole = echoes.iter().any(|e| text.contains(e.as_str()));
+    if !whole && partial_echo_at_end(echoes, text).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = text.to_owned();
@@ -356,6 +375,11 @@ fn redact_with<'a>(echoes: &[String], text: &'a str) -> std::borrow::Cow<'a, str
         if out.contains(echo.as_str()) {
             out = out.replace(echo.as_str(), "[redacted]");
         }
+    }
+    // A text cut inside the key (a truncated body) ends with its start.
+    if let Some(at) = partial_echo_at_end(echoes, &out) {
+        out.truncate(at);
+        out.push_str("[redacted]");
     }
     std::borrow::Cow::Owned(out)
 }
@@ -473,6 +497,22 @@ mod tests {
             "https://example.com/m/1?confidence=40&api_key=[redacted]"
         );
         assert_eq!(auth.query_param(), Some("api_key"));
+    }
+
+    #[test]
+    fn a_text_cut_inside_the_key_is_redacted() {
+        let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk-0123456789"));
+        assert_eq!(
+            auth.redact(r#"{"id":"sk-012345678"#),
+            r#"{"id":"[redacted]"#
+        );
+        assert_eq!(
+            auth.redact("key sk-0123456789 then sk-0"),
+            "key [redacted] then [redacted]"
+        );
+        // Fewer than four characters of it are ordinary text.
+        assert_eq!(auth.redact("ends in sk-"), "ends in sk-");
+        assert_eq!(auth.redact("nothing here"), "nothing here");
     }
 
     #[test]

@@ -222,7 +222,7 @@ enum Fault {
 
 /// The typed outcome of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
+enum Got {
     Ok(u16),
     Status(u16),
     Connect,
@@ -233,22 +233,22 @@ enum Outcome {
     Other(String),
 }
 
-fn outcome(result: &Result<HttpResponse, HttpError>) -> Outcome {
+fn outcome(result: &Result<HttpResponse, HttpError>) -> Got {
     match result {
-        Ok(r) => Outcome::Ok(r.status().as_u16()),
-        Err(HttpError::Status(d)) => Outcome::Status(d.status().as_u16()),
-        Err(HttpError::Connect { .. }) => Outcome::Connect,
-        Err(HttpError::Timeout { .. }) => Outcome::Timeout,
-        Err(HttpError::Truncated { .. }) => Outcome::Truncated,
-        Err(HttpError::Transport { .. }) => Outcome::Transport,
-        Err(HttpError::OutcomeUnknown { failure, .. }) => Outcome::OutcomeUnknown(*failure),
-        Err(other) => Outcome::Other(format!("{other:?}")),
+        Ok(r) => Got::Ok(r.status().as_u16()),
+        Err(HttpError::Status(d)) => Got::Status(d.status().as_u16()),
+        Err(HttpError::Connect { .. }) => Got::Connect,
+        Err(HttpError::Timeout { .. }) => Got::Timeout,
+        Err(HttpError::Truncated { .. }) => Got::Truncated,
+        Err(HttpError::Transport { .. }) => Got::Transport,
+        Err(HttpError::OutcomeUnknown { failure, .. }) => Got::OutcomeUnknown(*failure),
+        Err(other) => Got::Other(format!("{other:?}")),
     }
 }
 
 /// What a case must produce.
 struct Expect {
-    outcome: Outcome,
+    outcome: Got,
     /// Requests the main server receives.
     requests: usize,
     /// Whether the request may have reached the server's application on the first attempt (so
@@ -271,7 +271,7 @@ fn expect(fault: Fault, combo: &Combo) -> Expect {
     let (retried, once) = (all, 1);
     let generous = Duration::from_secs(15);
     let mut e = Expect {
-        outcome: Outcome::Ok(200),
+        outcome: Got::Ok(200),
         requests: 1,
         reached: true,
         sleeps: Some(vec![]),
@@ -281,13 +281,13 @@ fn expect(fault: Fault, combo: &Combo) -> Expect {
     };
     // After a retryable fault the server may have acted on: idempotent calls retry, the others
     // fail at once with `then`.
-    let ambiguous = |e: &mut Expect, idem_outcome: Outcome, failure: TransportFailure| {
+    let ambiguous = |e: &mut Expect, idem_outcome: Got, failure: TransportFailure| {
         if idem {
             e.outcome = idem_outcome;
             e.requests = retried;
             e.sleeps = None;
         } else {
-            e.outcome = Outcome::OutcomeUnknown(failure);
+            e.outcome = Got::OutcomeUnknown(failure);
             e.requests = once;
         }
     };
@@ -308,22 +308,22 @@ fn expect(fault: Fault, combo: &Combo) -> Expect {
             };
         }
         Fault::TooManyAlways => {
-            e.outcome = Outcome::Status(429);
+            e.outcome = Got::Status(429);
             e.requests = retried;
             e.reached = false;
             e.sleeps = None;
         }
-        Fault::TooManyRetryAfterTooLong => e.outcome = Outcome::Status(429),
+        Fault::TooManyRetryAfterTooLong => e.outcome = Got::Status(429),
         Fault::ServerErrorsThenOk => {
             if idem {
                 e.requests = 3;
                 e.sleeps = None;
             } else {
-                e.outcome = Outcome::Status(503);
+                e.outcome = Got::Status(503);
             }
         }
         Fault::ServerErrorAlways => {
-            e.outcome = Outcome::Status(500);
+            e.outcome = Got::Status(500);
             if idem {
                 e.requests = retried;
                 e.sleeps = None;
@@ -334,36 +334,36 @@ fn expect(fault: Fault, combo: &Combo) -> Expect {
                 e.requests = 2;
                 e.sleeps = Some(vec![Duration::from_secs(1)]);
             } else {
-                e.outcome = Outcome::Status(503);
+                e.outcome = Got::Status(503);
             }
         }
         Fault::BudgetExhausted => {
             // Always 503 with `Retry-After: 6`: after one 6 s wait, 4 s of the 10 s budget are
             // left, too few for the next.
-            e.outcome = Outcome::Status(503);
+            e.outcome = Got::Status(503);
             if idem {
                 e.requests = 2;
                 e.sleeps = Some(vec![Duration::from_secs(6)]);
             }
         }
         Fault::EchoError(s) if s >= 500 => {
-            e.outcome = Outcome::Status(s);
+            e.outcome = Got::Status(s);
             if idem {
                 e.requests = retried;
                 e.sleeps = None;
             }
         }
         Fault::ClientErrorJson(s) | Fault::ClientErrorHtml(s) | Fault::EchoError(s) => {
-            e.outcome = Outcome::Status(s);
+            e.outcome = Got::Status(s);
         }
         Fault::ResetBeforeResponse | Fault::CloseBeforeResponse => {
-            ambiguous(&mut e, Outcome::Transport, TransportFailure::Interrupted);
+            ambiguous(&mut e, Got::Transport, TransportFailure::Interrupted);
         }
         Fault::CloseMidBody | Fault::ShortBody => {
-            ambiguous(&mut e, Outcome::Truncated, TransportFailure::Truncated);
+            ambiguous(&mut e, Got::Truncated, TransportFailure::Truncated);
         }
         Fault::SlowHeaders | Fault::SlowDripTooSlow => {
-            ambiguous(&mut e, Outcome::Timeout, TransportFailure::Timeout);
+            ambiguous(&mut e, Got::Timeout, TransportFailure::Timeout);
             e.timeout = SHORT_TIMEOUT;
             // Every attempt is cut at the timeout; the server's 200 ms never counts.
             e.real_limit = SHORT_TIMEOUT * ATTEMPTS + Duration::from_secs(2);
@@ -376,16 +376,16 @@ fn expect(fault: Fault, combo: &Combo) -> Expect {
                 e.requests = 3;
                 e.sleeps = None;
             } else {
-                e.outcome = Outcome::OutcomeUnknown(TransportFailure::Interrupted);
+                e.outcome = Got::OutcomeUnknown(TransportFailure::Interrupted);
                 e.requests = 2;
             }
         }
-        Fault::RedirectCrossOrigin(s) => e.outcome = Outcome::Status(s),
+        Fault::RedirectCrossOrigin(s) => e.outcome = Got::Status(s),
         Fault::RedirectSameOrigin => e.requests = 2,
-        Fault::LargeError => e.outcome = Outcome::Status(400),
-        Fault::NonUtf8Error => e.outcome = Outcome::Status(400),
+        Fault::LargeError => e.outcome = Got::Status(400),
+        Fault::NonUtf8Error => e.outcome = Got::Status(400),
         Fault::ConnectRefused => {
-            e.outcome = Outcome::Connect;
+            e.outcome = Got::Connect;
             e.requests = 0;
             e.reached = false;
             e.sleeps = None;
@@ -630,7 +630,7 @@ async fn run_case(http: reqwest::Client, fault: Fault, combo: Combo, case: usize
         // seen), then make the call again on it.
         let first = outcome(&result);
         tokio::time::sleep(Duration::from_millis(30)).await;
-        if first != Outcome::Ok(200) {
+        if first != Got::Ok(200) {
             result = Err(HttpError::InvalidRequest(format!("first call: {first:?}")));
         } else {
             result = exec

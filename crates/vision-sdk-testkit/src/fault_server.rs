@@ -36,6 +36,7 @@
 //! server.push(Step::Reset);
 //! server.push(Reply::json(200, r#"{"ok":true}"#));
 //!
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::new();
 //! let first = http.get(server.url("/a")).send().await.unwrap();
 //! assert_eq!(first.status(), 429);
@@ -605,6 +606,7 @@ impl Drop for FaultServer {
 /// ```
 /// use vision_sdk_testkit::fault_server::RefusedPort;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// # let _ = rustls::crypto::ring::default_provider().install_default();
 /// let refused = RefusedPort::new();
 /// let err = reqwest::get(refused.url("/x")).await.unwrap_err();
 /// assert!(err.is_connect());
@@ -1001,6 +1003,8 @@ mod tests {
     use super::*;
 
     fn client() -> reqwest::Client {
+        // Built along with the SDK crates, reqwest has TLS without a default crypto provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

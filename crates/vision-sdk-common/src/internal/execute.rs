@@ -390,6 +390,9 @@ fn serde_urlencoded_body<T: Serialize + ?Sized>(value: &T) -> Result<String, Htt
         .map_err(|e| HttpError::InvalidRequest(format!("form body: {e}")))
 }
 
+/// The longest serde message a [`DecodeError`] repeats (serde quotes the value it rejected).
+const DECODE_MESSAGE_LIMIT: usize = 512;
+
 /// `value` with every echo of the key replaced, whether or not it is valid UTF-8 (a value with
 /// obs-text bytes is redacted on its lossy text).
 fn redact_header_value(redactor: &Redactor, value: &HeaderValue) -> HeaderValue {
@@ -471,11 +474,24 @@ impl HttpResponse {
     /// A [`DecodeError`] for this response (for providers' own checks after decoding, e.g. a
     /// value out of its documented range).
     pub fn decode_error(&self, operation: &'static str, source: serde_json::Error) -> DecodeError {
-        // serde quotes what it found ("invalid type: string \"<key>\", expected u64"): a
-        // message holding the key is replaced by its redacted text (position included).
-        let source = match self.redactor.redact(&source.to_string()) {
-            Cow::Borrowed(_) => source,
-            Cow::Owned(clean) => <serde_json::Error as serde::de::Error>::custom(clean),
+        // serde quotes what it found ("invalid type: string \"<key>\", expected u64"), however
+        // long: a message holding the key, or longer than `DECODE_MESSAGE_LIMIT`, is replaced by
+        // its redacted, shortened text (position included).
+        let text = source.to_string();
+        let source = match self.redactor.redact(&text) {
+            Cow::Borrowed(_) if text.len() <= DECODE_MESSAGE_LIMIT => source,
+            clean => {
+                let mut end = clean.len().min(DECODE_MESSAGE_LIMIT);
+                while !clean.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let shown = if end < clean.len() {
+                    format!("{}…", &clean[..end])
+                } else {
+                    clean.into_owned()
+                };
+                <serde_json::Error as serde::de::Error>::custom(shown)
+            }
         };
         DecodeError {
             operation,
