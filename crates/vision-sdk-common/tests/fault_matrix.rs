@@ -629,7 +629,7 @@ async fn run_case(http: reqwest::Client, fault: Fault, combo: Combo, case: usize
         // Let the response's connection go back to the pool (and, for the first, its close be
         // seen), then make the call again on it.
         let first = outcome(&result);
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         if first != Got::Ok(200) {
             result = Err(HttpError::InvalidRequest(format!("first call: {first:?}")));
         } else {
