@@ -230,8 +230,9 @@ impl Auth {
         field: &str,
         body: Option<&[u8]>,
     ) -> Result<Vec<u8>, &'static str> {
-        let member = serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
-            .map_err(|_| "the credential cannot be written as JSON")?;
+        let member =
+            serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
+                .map_err(|_| "the credential cannot be written as JSON")?;
         let member = &member[1..member.len() - 1]; // `"field":"key"`
         let Some(body) = body else {
             return Ok(format!("{{{member}}}").into_bytes());
@@ -304,6 +305,14 @@ impl Redactor {
         }
     }
 
+    /// The length of the longest echo searched for (0 when nothing is redacted).
+    pub(crate) fn longest_echo(&self) -> usize {
+        self.0
+            .as_ref()
+            .and_then(|echoes| echoes.first())
+            .map_or(0, String::len)
+    }
+
     /// Like [`Redactor::redact`] on bytes; the input itself when there is no echo.
     pub fn redact_bytes(&self, bytes: &bytes::Bytes) -> bytes::Bytes {
         let Some(echoes) = &self.0 else {
@@ -338,8 +347,27 @@ fn echo_forms(key: &str) -> Arc<[String]> {
     Arc::from(forms)
 }
 
+/// The shortest start of an echo that counts as the key when a text ends with it (a body cut
+/// inside the key).
+const MIN_PARTIAL_ECHO: usize = 4;
+
+/// Where a trailing, cut-off start of an echo begins in `text` (at least [`MIN_PARTIAL_ECHO`]
+/// bytes of it), if `text` ends with one.
+fn partial_echo_at_end(echoes: &[String], text: &str) -> Option<usize> {
+    echoes
+        .iter()
+        .filter_map(|echo| {
+            (MIN_PARTIAL_ECHO..echo.len())
+                .rev()
+                .find(|&n| echo.is_char_boundary(n) && text.ends_with(&echo[..n]))
+                .map(|n| text.len() - n)
+        })
+        .min()
+}
+
 fn redact_with<'a>(echoes: &[String], text: &'a str) -> std::borrow::Cow<'a, str> {
-    if !echoes.iter().any(|e| text.contains(e.as_str())) {
+    let whole = echoes.iter().any(|e| text.contains(e.as_str()));
+    if !whole && partial_echo_at_end(echoes, text).is_none() {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = text.to_owned();
@@ -347,6 +375,11 @@ fn redact_with<'a>(echoes: &[String], text: &'a str) -> std::borrow::Cow<'a, str
         if out.contains(echo.as_str()) {
             out = out.replace(echo.as_str(), "[redacted]");
         }
+    }
+    // A text cut inside the key (a truncated body) ends with its start.
+    if let Some(at) = partial_echo_at_end(echoes, &out) {
+        out.truncate(at);
+        out.push_str("[redacted]");
     }
     std::borrow::Cow::Owned(out)
 }
@@ -448,7 +481,10 @@ mod tests {
     #[test]
     fn query_scheme_appends_and_redacts() {
         let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk 1&2"));
-        assert_eq!(auth.redact("echo sk 1&2 / sk+1%262"), "echo [redacted] / [redacted]");
+        assert_eq!(
+            auth.redact("echo sk 1&2 / sk+1%262"),
+            "echo [redacted] / [redacted]"
+        );
         let mut req = request("https://example.com/m/1?confidence=40");
         auth.apply(&mut req).unwrap();
         assert_eq!(
@@ -461,6 +497,22 @@ mod tests {
             "https://example.com/m/1?confidence=40&api_key=[redacted]"
         );
         assert_eq!(auth.query_param(), Some("api_key"));
+    }
+
+    #[test]
+    fn a_text_cut_inside_the_key_is_redacted() {
+        let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk-0123456789"));
+        assert_eq!(
+            auth.redact(r#"{"id":"sk-012345678"#),
+            r#"{"id":"[redacted]"#
+        );
+        assert_eq!(
+            auth.redact("key sk-0123456789 then sk-0"),
+            "key [redacted] then [redacted]"
+        );
+        // Fewer than four characters of it are ordinary text.
+        assert_eq!(auth.redact("ends in sk-"), "ends in sk-");
+        assert_eq!(auth.redact("nothing here"), "nothing here");
     }
 
     #[test]
@@ -482,8 +534,13 @@ mod tests {
     #[test]
     fn json_field_is_spliced_into_objects() {
         let auth = Auth::new(AuthScheme::JsonField("api_key"), Secret::new("k\"1"));
-        let out = auth.json_body_with_key("api_key", Some(br#"{"a":1}"#)).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1","a":1}"#);
+        let out = auth
+            .json_body_with_key("api_key", Some(br#"{"a":1}"#))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"api_key":"k\"1","a":1}"#
+        );
         let out = auth.json_body_with_key("api_key", Some(b" { } ")).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1" } "#);
         let out = auth.json_body_with_key("api_key", None).unwrap();
@@ -494,10 +551,22 @@ mod tests {
     #[test]
     fn validate_refuses_blank_and_unsendable_keys() {
         let header = AuthScheme::Header(HeaderName::from_static("x-api-key"));
-        assert!(Auth::new(header.clone(), Secret::new("ok-key")).validate().is_ok());
-        assert!(Auth::new(header.clone(), Secret::new(" ")).validate().is_err());
+        assert!(
+            Auth::new(header.clone(), Secret::new("ok-key"))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            Auth::new(header.clone(), Secret::new(" "))
+                .validate()
+                .is_err()
+        );
         assert!(Auth::new(header, Secret::new("a\nb")).validate().is_err());
-        assert!(Auth::new(AuthScheme::Query("k"), Secret::new("")).validate().is_err());
+        assert!(
+            Auth::new(AuthScheme::Query("k"), Secret::new(""))
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
-use crate::auth::InvalidCredential;
+use crate::auth::{InvalidCredential, Redactor};
 use crate::internal::classify::TransportFailure;
 use crate::media::MediaError;
 
@@ -33,6 +33,31 @@ impl BodySnippet {
         Self {
             bytes: body.slice(..kept),
             total_len: body.len(),
+        }
+    }
+
+    /// The snippet of `body` with every echo of the key redacted. Only the start of the body
+    /// that the snippet can show is searched (plus the longest echo, so no key cut by the limit
+    /// shows in part), so a 50 MB answer costs no more than a small one.
+    pub(crate) fn redacted(body: &Bytes, redactor: &Redactor) -> Self {
+        let margin = redactor.longest_echo();
+        let mut window = (BODY_SNIPPET_LIMIT + margin).min(body.len());
+        loop {
+            let clean = redactor.redact_bytes(&body.slice(..window));
+            // Redaction can shorten the text: widen the window until what is shown, plus a
+            // whole echo's length after it, was searched.
+            if window == body.len() || clean.len() >= BODY_SNIPPET_LIMIT + margin {
+                let kept = clean.len().min(BODY_SNIPPET_LIMIT);
+                return Self {
+                    bytes: clean.slice(..kept),
+                    total_len: if window == body.len() {
+                        clean.len()
+                    } else {
+                        body.len()
+                    },
+                };
+            }
+            window = (window * 2).min(body.len());
         }
     }
 
@@ -238,7 +263,9 @@ pub enum HttpError {
     /// To recover, find out whether it happened before trying again: look the resource up
     /// (by its name, or list the newest ones) and retry only when it is not there. Provider
     /// crates that can reconcile on their own (a create by unique name) document it.
-    #[error("the outcome of the request to {url} is unknown: the connection failed ({failure:?}) after it was sent; it may have been acted on, so it was not retried (after {attempts} attempt(s))")]
+    #[error(
+        "the outcome of the request to {url} is unknown: the connection failed ({failure:?}) after it was sent; it may have been acted on, so it was not retried (after {attempts} attempt(s))"
+    )]
     OutcomeUnknown {
         /// The URL, credentials redacted.
         url: String,
@@ -394,6 +421,46 @@ mod tests {
         assert!(s.to_string().ends_with("(10000 bytes in all)"));
         let binary = Bytes::from_static(&[0xff, 0xfe, b'a']);
         assert_eq!(BodySnippet::new(&binary).text(), "\u{fffd}\u{fffd}a");
+    }
+
+    #[test]
+    fn redacted_snippets_hide_keys_at_the_cut_and_search_only_the_start() {
+        use crate::auth::{Auth, AuthScheme, Secret};
+        let key = "sk-live-0123456789";
+        let redactor = Auth::new(AuthScheme::Query("api_key"), Secret::new(key)).redactor();
+        // A short body: exact, not truncated.
+        let short = Bytes::from(format!("{{\"key\":\"{key}\"}}"));
+        let s = BodySnippet::redacted(&short, &redactor);
+        assert_eq!(s.text(), "{\"key\":\"[redacted]\"}");
+        assert!(!s.is_truncated());
+        assert!(s.json().is_some());
+        // A key straddling the limit shows no part of itself.
+        for offset in [
+            BODY_SNIPPET_LIMIT - 5,
+            BODY_SNIPPET_LIMIT - 1,
+            BODY_SNIPPET_LIMIT,
+        ] {
+            let mut body = vec![b'x'; offset];
+            body.extend_from_slice(key.as_bytes());
+            body.extend_from_slice(&[b'y'; 100]);
+            let s = BodySnippet::redacted(&Bytes::from(body), &redactor);
+            assert!(
+                !s.text().contains("sk-live"),
+                "offset {offset}: {}",
+                s.text()
+            );
+            assert!(s.as_bytes().len() <= BODY_SNIPPET_LIMIT);
+        }
+        // Many echoes shrink the text: the window widens so the whole snippet is searched.
+        let many = Bytes::from(key.repeat(2 * BODY_SNIPPET_LIMIT / key.len()));
+        let s = BodySnippet::redacted(&many, &redactor);
+        assert!(!s.text().contains("sk-"), "{}", s.text());
+        assert_eq!(s.as_bytes().len(), BODY_SNIPPET_LIMIT);
+        // A large body keeps its full length.
+        let large = Bytes::from(vec![b'z'; 10 * 1024 * 1024]);
+        let s = BodySnippet::redacted(&large, &redactor);
+        assert_eq!(s.total_len(), large.len());
+        assert!(s.is_truncated());
     }
 
     #[test]

@@ -157,6 +157,9 @@ fn select_tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder
 /// build it with this policy:
 ///
 /// ```
+/// # // This workspace builds reqwest's rustls without a default crypto provider.
+/// # #[cfg(feature = "rustls")]
+/// # let _ = rustls::crypto::ring::default_provider().install_default();
 /// let http = reqwest::Client::builder()
 ///     .redirect(vision_sdk_common::transport::redirect_policy())
 ///     .build()

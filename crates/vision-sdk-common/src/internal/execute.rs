@@ -14,6 +14,7 @@
 //! codes). After the server may have acted on it (a 5xx, a timeout, a connection broken after the
 //! request was written), a non-idempotent call fails with [`HttpError::OutcomeUnknown`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -389,8 +390,24 @@ fn serde_urlencoded_body<T: Serialize + ?Sized>(value: &T) -> Result<String, Htt
         .map_err(|e| HttpError::InvalidRequest(format!("form body: {e}")))
 }
 
-/// A successful response, body read in full.
-#[derive(Debug, Clone)]
+/// The longest serde message a [`DecodeError`] repeats (serde quotes the value it rejected).
+const DECODE_MESSAGE_LIMIT: usize = 512;
+
+/// `value` with every echo of the key replaced, whether or not it is valid UTF-8 (a value with
+/// obs-text bytes is redacted on its lossy text).
+fn redact_header_value(redactor: &Redactor, value: &HeaderValue) -> HeaderValue {
+    let text = String::from_utf8_lossy(value.as_bytes());
+    match redactor.redact(&text) {
+        Cow::Borrowed(_) => value.clone(),
+        Cow::Owned(clean) => {
+            HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static("[redacted]"))
+        }
+    }
+}
+
+/// A successful response, body read in full. Its `Debug` shows header values and the start of
+/// the body with the key redacted (the body itself, through [`HttpResponse::body`], is as sent).
+#[derive(Clone)]
 pub struct HttpResponse {
     status: StatusCode,
     headers: HeaderMap,
@@ -399,6 +416,23 @@ pub struct HttpResponse {
     request_id: Option<HeaderValue>,
     attempts: u32,
     redactor: Redactor,
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: HeaderMap = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), redact_header_value(&self.redactor, value)))
+            .collect();
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &headers)
+            .field("body", &BodySnippet::redacted(&self.body, &self.redactor))
+            .field("request_id", &self.request_id)
+            .field("attempts", &self.attempts)
+            .finish()
+    }
 }
 
 impl HttpResponse {
@@ -440,18 +474,40 @@ impl HttpResponse {
     /// A [`DecodeError`] for this response (for providers' own checks after decoding, e.g. a
     /// value out of its documented range).
     pub fn decode_error(&self, operation: &'static str, source: serde_json::Error) -> DecodeError {
+        // serde quotes what it found ("invalid type: string \"<key>\", expected u64"), however
+        // long: a message holding the key, or longer than `DECODE_MESSAGE_LIMIT`, is replaced by
+        // its redacted, shortened text (position included).
+        let text = source.to_string();
+        let source = match self.redactor.redact(&text) {
+            Cow::Borrowed(_) if text.len() <= DECODE_MESSAGE_LIMIT => source,
+            clean => {
+                let mut end = clean.len().min(DECODE_MESSAGE_LIMIT);
+                while !clean.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let shown = if end < clean.len() {
+                    format!("{}…", &clean[..end])
+                } else {
+                    clean.into_owned()
+                };
+                <serde_json::Error as serde::de::Error>::custom(shown)
+            }
+        };
         DecodeError {
             operation,
             status: self.status,
             request_id: self.request_id().map(str::to_owned),
-            body: BodySnippet::new(&self.redactor.redact_bytes(&self.body)),
+            body: BodySnippet::redacted(&self.body, &self.redactor),
             source,
         }
     }
 
     /// A [`DecodeError`] with a message of the provider's (e.g. "the detector has no id").
     pub fn invalid(&self, operation: &'static str, message: impl fmt::Display) -> DecodeError {
-        self.decode_error(operation, <serde_json::Error as serde::de::Error>::custom(message))
+        self.decode_error(
+            operation,
+            <serde_json::Error as serde::de::Error>::custom(message),
+        )
     }
 
     /// Builds a response by hand (for tests of provider decoding).
@@ -629,7 +685,11 @@ impl Executor {
 
     /// Redacts this client's credential from text (for provider-built error messages).
     pub fn redactor(&self) -> Redactor {
-        self.inner.auth.as_ref().map(Auth::redactor).unwrap_or_default()
+        self.inner
+            .auth
+            .as_ref()
+            .map(Auth::redactor)
+            .unwrap_or_default()
     }
 
     /// Runs one call with the client's retry policy and classifier.
@@ -726,11 +786,13 @@ impl Executor {
                     span.record("http.status_code", status.as_u16());
                     // Taken, not cloned: reading the body does not need them.
                     let headers = std::mem::take(response.headers_mut());
+                    // Redacted once, here: a server that echoes the key as its request id
+                    // must not put it in the span, the response or any error.
                     let request_id = inner
                         .request_id_headers
                         .iter()
                         .find_map(|h| headers.get(h).filter(|v| v.to_str().is_ok()))
-                        .cloned();
+                        .map(|v| redact_header_value(&self.redactor(), v));
                     if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
                         span.record("request_id", id);
                     }
@@ -778,7 +840,14 @@ impl Executor {
                             } else {
                                 TransportFailure::Truncated
                             };
-                            self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
+                            self.failure(
+                                classifier,
+                                idempotency,
+                                failure,
+                                url_shown(),
+                                attempt,
+                                source,
+                            )
                         }
                     }
                 }
@@ -790,7 +859,14 @@ impl Executor {
                     } else {
                         TransportFailure::Interrupted
                     };
-                    self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
+                    self.failure(
+                        classifier,
+                        idempotency,
+                        failure,
+                        url_shown(),
+                        attempt,
+                        source,
+                    )
                 }
             };
             let Some(reason) = reason else {
@@ -895,15 +971,7 @@ impl Executor {
         let mut kept = HeaderMap::new();
         for name in &self.inner.kept_headers {
             if let Some(v) = headers.get(name) {
-                let value = match v.to_str() {
-                    Ok(text) => match redactor.redact(text) {
-                        std::borrow::Cow::Borrowed(_) => v.clone(),
-                        std::borrow::Cow::Owned(clean) => HeaderValue::from_str(&clean)
-                            .unwrap_or_else(|_| HeaderValue::from_static("[redacted]")),
-                    },
-                    Err(_) => v.clone(),
-                };
-                kept.insert(name.clone(), value);
+                kept.insert(name.clone(), redact_header_value(&redactor, v));
             }
         }
         HttpErrorDetails {
@@ -914,7 +982,7 @@ impl Executor {
                 .and_then(|v| v.to_str().ok())
                 .map(|id| redactor.redact(id).into_owned()),
             headers: kept,
-            body: BodySnippet::new(&redactor.redact_bytes(body)),
+            body: BodySnippet::redacted(body, &redactor),
             retry_after: parse_retry_after(headers, SystemTime::now()),
             retryable,
             attempts,
