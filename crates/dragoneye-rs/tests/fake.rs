@@ -81,8 +81,8 @@ async fn starting_without_an_upload_fails_the_task() {
 #[tokio::test]
 async fn faults_are_consumed_in_order_and_counted() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 503).times(2));
-    fake.inject(Fault::new(Endpoint::Status, 418).body("teapot", "text/plain"));
+    fake.inject(Fault::status(Endpoint::Status, 503).times(2));
+    fake.inject(Fault::status(Endpoint::Status, 418).body("teapot", "text/plain"));
     let clock = ManualClock::new();
     let client = client(&fake, &clock);
     let c = client.classification();
@@ -95,7 +95,7 @@ async fn faults_are_consumed_in_order_and_counted() {
     let recorded: Vec<u16> = fake
         .requests_to(Endpoint::Status)
         .iter()
-        .map(|r| r.status)
+        .filter_map(|r| r.status)
         .collect();
     assert_eq!(recorded, statuses);
 }

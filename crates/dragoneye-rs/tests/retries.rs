@@ -25,10 +25,10 @@ async fn rate_limits_on_every_api_call_are_retried_with_jittered_backoff() {
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Begin, 429));
-    fake.inject(Fault::new(Endpoint::Predict, 429));
-    fake.inject(Fault::new(Endpoint::Status, 429).times(2));
-    fake.inject(Fault::new(Endpoint::Results, 429));
+    fake.inject(Fault::status(Endpoint::Begin, 429));
+    fake.inject(Fault::status(Endpoint::Predict, 429));
+    fake.inject(Fault::status(Endpoint::Status, 429).times(2));
+    fake.inject(Fault::status(Endpoint::Results, 429));
     let clock = ManualClock::new();
     let result = client(&fake, &clock)
         .classification()
@@ -41,7 +41,7 @@ async fn rate_limits_on_every_api_call_are_retried_with_jittered_backoff() {
     let ours = fake.requests();
     let methods: Vec<(String, String, u16)> = ours
         .iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .map(|r| (r.method.clone(), r.path.clone(), r.status.unwrap_or(0)))
         .collect();
     let golden: Vec<(String, String, u16)> = scenario["requests"]
         .as_array()
@@ -73,7 +73,7 @@ async fn exhausted_rate_limit_on_status_is_an_api_error() {
     };
     let fake = FakeDragoneye::start().await;
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
-    fake.inject(Fault::new(Endpoint::Status, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Status, 429).always());
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_retries(3)
@@ -114,7 +114,7 @@ async fn max_backoff_time_bounds_the_retries() {
         return;
     };
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 429).always());
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_backoff_time(Duration::from_secs(3))
@@ -144,7 +144,7 @@ async fn max_backoff_time_bounds_the_retries() {
 #[tokio::test]
 async fn default_policy_gives_ten_attempts_within_two_minutes() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 429).always());
     // Without a binding time budget: exactly 10 attempts, waits within 1, 2, 4 … 256 s.
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
@@ -186,7 +186,7 @@ async fn retry_after_is_honoured() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Status, 429).retry_after(7));
+    fake.inject(Fault::status(Endpoint::Status, 429).retry_after(7));
     let clock = ManualClock::new();
     client(&fake, &clock)
         .classification()
@@ -199,7 +199,7 @@ async fn retry_after_is_honoured() {
 #[tokio::test]
 async fn retry_after_beyond_the_budget_is_returned() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 429).retry_after(600));
+    fake.inject(Fault::status(Endpoint::Status, 429).retry_after(600));
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -214,7 +214,7 @@ async fn retry_after_beyond_the_budget_is_returned() {
 #[tokio::test]
 async fn other_api_errors_are_not_retried() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 503).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 503).always());
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -232,7 +232,7 @@ async fn upload_5xx_is_retried_and_the_file_resent_whole() {
     fake.set_pending_polls(0);
     let (objects, ts) = FakeDragoneye::sample_video_objects();
     fake.set_video_results(objects, Some(ts));
-    fake.inject(Fault::new(Endpoint::Upload, 503).times(2));
+    fake.inject(Fault::status(Endpoint::Upload, 503).times(2));
     let content = mp4_bytes(300_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mp4");
@@ -248,13 +248,13 @@ async fn upload_5xx_is_retried_and_the_file_resent_whole() {
     let attempts = fake.requests_to(Endpoint::Upload);
     assert_eq!(
         attempts.iter().map(|r| r.status).collect::<Vec<_>>(),
-        vec![503, 503, 204]
+        vec![Some(503), Some(503), Some(204)]
     );
     for attempt in &attempts {
-        let file = attempt.parts.iter().find(|p| p.name == "file").unwrap();
-        assert_eq!(file.size, content.len() as u64);
-        assert_eq!(file.hash, content_hash(&content));
-        assert!(attempt.api_key.is_none());
+        let file = attempt.part("file").unwrap();
+        assert_eq!(file.size(), content.len() as u64);
+        assert_eq!(file.hash(), content_hash(&content));
+        assert!(attempt.header("x-api-key").is_none());
     }
     assert_eq!(fake.uploads().len(), 1);
     let sleeps = clock.sleeps();
@@ -269,7 +269,7 @@ async fn upload_4xx_is_not_retried() {
     };
     let fake = FakeDragoneye::start().await;
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
-    fake.inject(Fault::new(Endpoint::Upload, 403));
+    fake.inject(Fault::status(Endpoint::Upload, 403));
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -290,10 +290,7 @@ async fn upload_4xx_is_not_retried() {
 async fn upload_connection_errors_are_retried() {
     let fake = FakeDragoneye::start().await;
     // A port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    fake.set_upload_url(format!("http://127.0.0.1:{port}/upload"));
+    fake.set_upload_url(format!("{}/upload", vision_sdk_testkit::dead_url()));
     let clock = ManualClock::new();
     let client = builder(&fake, &clock).max_retries(4).build().unwrap();
     let err = client
@@ -320,7 +317,7 @@ async fn a_reader_of_unknown_length_is_buffered_so_its_upload_can_be_retried() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Upload, 500));
+    fake.inject(Fault::status(Endpoint::Upload, 500));
     let clock = ManualClock::new();
     let content = jpeg_bytes(5000);
     let image = Image::from_stream(std::io::Cursor::new(content.clone()), "image/jpeg").unwrap();
@@ -338,7 +335,7 @@ async fn a_reader_of_unknown_length_is_buffered_so_its_upload_can_be_retried() {
 #[tokio::test]
 async fn a_streamed_reader_is_sent_once() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Upload, 500));
+    fake.inject(Fault::status(Endpoint::Upload, 500));
     let clock = ManualClock::new();
     let content = jpeg_bytes(5000);
     let image = Image::from_stream_with_len(
@@ -358,7 +355,7 @@ async fn a_streamed_reader_is_sent_once() {
     // Streamed with a declared length (a presigned POST needs one).
     assert!(
         fake.requests_to(Endpoint::Upload)[0]
-            .content_length
+            .content_length()
             .is_some()
     );
 }
@@ -368,7 +365,7 @@ async fn a_file_read_into_memory_is_retried_too() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(Vec::new());
-    fake.inject(Fault::new(Endpoint::Upload, 502));
+    fake.inject(Fault::status(Endpoint::Upload, 502));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.png");
     std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
