@@ -56,7 +56,10 @@ async fn child_reads_key_from_env() {
         .await
         .unwrap();
     // The builder without a key reads DRAGONEYE_API_KEY.
-    let from_env = Dragoneye::builder().base_url(fake.base_url()).build().unwrap();
+    let from_env = Dragoneye::builder()
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
     let status = from_env
         .classification()
         .status(&task.prediction_task_uuid)

@@ -124,7 +124,10 @@ async fn begin_400_carries_the_detail() {
     let Some((fake, scenario)) = fake_for("I begin 400 with detail", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::status(Endpoint::Begin, 400).json(&serde_json::json!({ "detail": "injected 400 on begin" })));
+    fake.inject(
+        Fault::status(Endpoint::Begin, 400)
+            .json(&serde_json::json!({ "detail": "injected 400 on begin" })),
+    );
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::TaskBeginFailed { .. }), "{err:?}");
     assert_eq!(err.to_string(), "injected 400 on begin");
@@ -223,7 +226,10 @@ async fn results_400_is_results_unavailable_with_detail() {
     let Some((fake, scenario)) = fake_for("M results 400", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::status(Endpoint::Results, 400).json(&serde_json::json!({ "detail": "injected 400 on results" })));
+    fake.inject(
+        Fault::status(Endpoint::Results, 400)
+            .json(&serde_json::json!({ "detail": "injected 400 on results" })),
+    );
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::ResultsUnavailable { .. }), "{err:?}");
     assert_eq!(err.to_string(), "injected 400 on results");

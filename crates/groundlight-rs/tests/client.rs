@@ -1,14 +1,14 @@
 //! Client behaviour on the wire: headers, endpoint, timeouts, retries, error mapping, secrecy.
 
-mod common;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
 use groundlight::{Error, Groundlight, Image, ManualClock, RetryPolicy};
 use http::StatusCode;
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

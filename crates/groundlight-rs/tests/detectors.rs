@@ -1,12 +1,12 @@
 //! Detector calls: exact requests and responses.
 
-mod common;
+mod support;
 
-use common::*;
 use futures_util::TryStreamExt;
 use groundlight::Error;
 use groundlight::models::{EscalationTypeEnum, ModeEnum};
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 

@@ -1,13 +1,13 @@
 //! The Edge Endpoint's own API.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use groundlight::Error;
 use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

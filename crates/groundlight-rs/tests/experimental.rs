@@ -1,12 +1,12 @@
 //! Experimental calls: notes, evaluation, metrics, pipelines, priming groups, VLM, synthetic images.
 
-mod common;
+mod support;
 
-use common::*;
 use groundlight::models::{DetectorModeEnum, VerdictEnum};
 use groundlight::{Error, synthetic_image_bytes};
 use serde_json::json;
-use vision_sdk_common::__private::multipart::{self, Part};
+use support::*;
+use vision_sdk_common::testing::multipart::{self, Part};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

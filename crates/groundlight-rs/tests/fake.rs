@@ -1,16 +1,15 @@
 //! Flows against the in-process fake (`groundlight::testing`, feature `testing`).
-#![cfg(feature = "testing")]
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::JPEG;
 use futures_util::TryStreamExt;
 use groundlight::models::{Label, Source};
-use groundlight::testing::{ConfidencePlan, FakeGroundlight};
+use groundlight::testing::{ConfidencePlan, FakeGroundlight, Fault};
 use groundlight::{Error, Groundlight, ManualClock};
+use support::JPEG;
 
 fn with_clock(fake: &FakeGroundlight) -> (Groundlight, ManualClock) {
     let clock = ManualClock::new();
@@ -51,19 +50,16 @@ async fn quickstart_flow() {
     assert_eq!(clock.sleeps().len(), 3);
     assert_eq!(fake.image_of(&iq.id).unwrap(), JPEG);
     assert_eq!(gl.get_image(&iq).await.unwrap().as_ref(), JPEG);
-    let requests = fake.received_requests().await;
-    assert!(
-        requests
-            .iter()
-            .all(|r| r.headers.get("x-api-token").is_some())
-    );
+    let requests = fake.requests();
+    assert!(requests.iter().all(|r| r.header("x-api-token").is_some()));
+    assert!(requests.iter().all(|r| r.status.is_some_and(|s| s < 300)));
 }
 
 #[tokio::test]
 async fn wrong_token_is_rejected() {
     let fake = FakeGroundlight::start().await;
     let gl = Groundlight::builder()
-        .endpoint(fake.endpoint())
+        .endpoint(fake.base_url())
         .api_token("api_wrong")
         .build()
         .unwrap();
@@ -76,16 +72,16 @@ async fn injected_failures() {
     let fake = FakeGroundlight::start().await;
     let (gl, clock) = with_clock(&fake);
     let id = fake.add_detector("d", "q?");
-    fake.fail_next(2, 503);
+    fake.inject(Fault::status("*", 503).times(2));
     assert_eq!(gl.get_detector(&id).await.unwrap().id, id);
     assert_eq!(clock.sleeps().len(), 2);
-    fake.fail_next(4, 500);
+    fake.inject(Fault::status("*", 500).times(4));
     let err = gl.get_detector(&id).await.unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
-    fake.rate_limit_next(1, 3);
+    fake.inject(Fault::status("*", 429).retry_after(3));
     gl.get_detector(&id).await.unwrap();
     assert_eq!(clock.sleeps().last(), Some(&Duration::from_secs(3)));
-    fake.fail_next(1, 404);
+    fake.inject(Fault::status("GET /device-api/v1/detectors/*", 404));
     assert!(gl.get_detector(&id).await.unwrap_err().is_not_found());
     assert!(
         gl.get_detector("det_unknown")
@@ -106,10 +102,10 @@ async fn lists_page_and_stream() {
     assert_eq!(page.count, 25);
     assert_eq!(page.results.len(), 5);
     assert!(!page.has_next());
-    let before = fake.received_requests().await.len();
+    let before = fake.requests().len();
     let all: Vec<_> = gl.list_detectors().stream().try_collect().await.unwrap();
     assert_eq!(all.len(), 25);
-    assert_eq!(fake.received_requests().await.len() - before, 3);
+    assert_eq!(fake.requests().len() - before, 3);
     let det = &all[0];
     for _ in 0..3 {
         gl.ask_async(det, JPEG).send().await.unwrap();

@@ -9,16 +9,16 @@
 //! have no Rust counterpart are listed with the reason; a step that is neither replayed nor
 //! listed fails the test, so a new capture cannot be silently ignored.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
 use groundlight::models::Label;
 use groundlight::{Error, Groundlight, HumanReview, Image, ManualClock, create_roi};
 use serde_json::{Value, json};
+use support::*;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -825,7 +825,9 @@ fn compare(
 
 #[tokio::test]
 async fn official_sdk_requests_are_reproduced() {
-    let Some(path) = groundlight::vision_sdk_common::__private::shared_path(WIRE_LOG) else {
+    let Some(path) =
+        vision_sdk_testkit::require_shared(WIRE_LOG, &vision_sdk_testkit::current_test_name())
+    else {
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
@@ -867,7 +869,9 @@ async fn official_sdk_requests_are_reproduced() {
 
 #[test]
 fn every_listed_exception_is_a_real_step() {
-    let Some(path) = groundlight::vision_sdk_common::__private::shared_path(WIRE_LOG) else {
+    let Some(path) =
+        vision_sdk_testkit::require_shared(WIRE_LOG, &vision_sdk_testkit::current_test_name())
+    else {
         return;
     };
     let text = std::fs::read_to_string(path).unwrap();

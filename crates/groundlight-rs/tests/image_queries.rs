@@ -1,15 +1,15 @@
 //! Image queries: submit options on the wire, polling schedule and deadline, ask_*, lists.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::*;
 use futures_util::TryStreamExt;
 use groundlight::models::{ImageQueryResult, Label, ResultTypeEnum, Source};
 use groundlight::{Error, HumanReview, Image};
 use serde_json::{Value, json};
+use support::*;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 

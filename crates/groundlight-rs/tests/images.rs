@@ -1,11 +1,11 @@
 //! Image preparation on the wire: what is sent as is, converted, or shrunk.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use groundlight::{Error, Groundlight, Image};
+use support::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
 

@@ -2,13 +2,13 @@
 //!
 //! Each test drives a group of client calls, with every option, against a wiremock server that
 //! answers plausible JSON (the shapes of the golden fake server, completed to the spec), then
-//! checks every request the server received with the validator of `tests/support/openapi.rs`.
+//! checks every request the server received with the validator of `vision_sdk_testkit::openapi`.
 //! The only tolerated violations are the explained entries of [`ALLOWED`]; the calls outside
 //! the spec (inspections, synthetic images, the Edge Endpoint's own API) are listed there too,
 //! so a call that moves into the spec, or a crate fix that makes an entry unnecessary, is
 //! noticed. [`every_spec_operation_is_accounted_for`] ties the covered operations to the spec.
 
-#[path = "support/openapi.rs"]
+#[path = "support/spec.rs"]
 mod openapi;
 
 use std::collections::BTreeSet;
@@ -18,7 +18,7 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use groundlight::models::{DetectorModeEnum, EdgeEndpointConfig, EscalationTypeEnum, Label};
 use groundlight::{Groundlight, HumanReview, Image, RetryPolicy, create_roi};
-use openapi::{CapturedRequest, Report, Spec};
+use openapi::{RecordedRequest, Report, Spec};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -386,7 +386,7 @@ struct Session {
     server: MockServer,
     gl: Groundlight,
     seen: usize,
-    log: Vec<(String, CapturedRequest)>,
+    log: Vec<(String, RecordedRequest)>,
 }
 
 impl Session {
@@ -420,7 +420,7 @@ impl Session {
         assert!(received.len() > self.seen, "{call} sent no request");
         for request in &received[self.seen..] {
             self.log
-                .push((call.to_owned(), CapturedRequest::from_wiremock(request)));
+                .push((call.to_owned(), vision_sdk_testkit::from_wiremock(request)));
         }
         self.seen = received.len();
     }

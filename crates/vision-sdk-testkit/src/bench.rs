@@ -41,13 +41,7 @@ where
         .arg(script)
         .args(args)
         .output()
-        .map_err(|e| {
-            format!(
-                "cannot run {} {}: {e}",
-                python.display(),
-                script.display()
-            )
-        })?;
+        .map_err(|e| format!("cannot run {} {}: {e}", python.display(), script.display()))?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         return Err(format!(

@@ -41,8 +41,7 @@ impl AsRef<Path> for TempFile {
 pub fn temp_file(name: &str, content: &[u8]) -> TempFile {
     let dir = tempfile::tempdir().expect("create a temporary directory");
     let path = dir.path().join(name);
-    std::fs::write(&path, content)
-        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    std::fs::write(&path, content).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     TempFile { dir, path }
 }
 

@@ -122,7 +122,10 @@ impl Compare {
     pub fn diff(&self, golden: &RecordedRequest, ours: &RecordedRequest) -> Vec<String> {
         let mut out = Vec::new();
         if !golden.method.eq_ignore_ascii_case(&ours.method) {
-            out.push(format!("method: golden {}, ours {}", golden.method, ours.method));
+            out.push(format!(
+                "method: golden {}, ours {}",
+                golden.method, ours.method
+            ));
         }
         if golden.path != ours.path {
             out.push(format!("path: golden {}, ours {}", golden.path, ours.path));
@@ -163,7 +166,10 @@ impl Compare {
         };
         let (g, o) = (view(golden), view(ours));
         if g != o {
-            out.push(format!("query: golden {:?}, ours {:?}", golden.query, ours.query));
+            out.push(format!(
+                "query: golden {:?}, ours {:?}",
+                golden.query, ours.query
+            ));
         }
     }
 
@@ -259,11 +265,7 @@ impl Compare {
             }
             if self.file_parts_by_size && g.file_name.is_some() {
                 if g.size() != o.size() {
-                    out.push(format!(
-                        "{at}: size golden {}, ours {}",
-                        g.size(),
-                        o.size()
-                    ));
+                    out.push(format!("{at}: size golden {}, ours {}", g.size(), o.size()));
                 }
             } else if g.content != o.content {
                 out.push(match (g.text(), o.text()) {
@@ -286,7 +288,13 @@ impl Compare {
         })
     }
 
-    fn diff_json(&self, path: &mut Vec<String>, golden: &Value, ours: &Value, out: &mut Vec<String>) {
+    fn diff_json(
+        &self,
+        path: &mut Vec<String>,
+        golden: &Value,
+        ours: &Value,
+        out: &mut Vec<String>,
+    ) {
         if self.ignored(path) {
             return;
         }
@@ -375,10 +383,18 @@ impl Compare {
         for (i, (g, o)) in golden.iter().zip(ours).enumerate() {
             let differences = self.diff(g, o);
             if !differences.is_empty() {
-                let _ = write!(report, "\nrequest {i} ({}):\n  {}", o.line(), differences.join("\n  "));
+                let _ = write!(
+                    report,
+                    "\nrequest {i} ({}):\n  {}",
+                    o.line(),
+                    differences.join("\n  ")
+                );
             }
         }
-        assert!(report.is_empty(), "requests differ from the golden ones:{report}");
+        assert!(
+            report.is_empty(),
+            "requests differ from the golden ones:{report}"
+        );
     }
 }
 

@@ -77,7 +77,7 @@ impl OperationRef {
 /// The outcome of validating one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
-    /// The request line, for messages.
+    /// The request line (query decoded), for messages.
     pub request: String,
     /// The matched operation, when the path and method are in the spec.
     pub operation: Option<OperationRef>,
@@ -213,8 +213,7 @@ impl Spec {
         let doc = if text.trim_start().starts_with('{') {
             serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
         } else {
-            let docs =
-                YamlLoader::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+            let docs = YamlLoader::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
             let [doc] = docs.as_slice() else {
                 return Err(format!("expected one YAML document, found {}", docs.len()));
             };
@@ -353,7 +352,7 @@ impl Spec {
         let mut out = Out::default();
         let operation = self.validate_into(request, &mut out);
         Report {
-            request: request.line(),
+            request: decoded_line(request),
             operation,
             errors: out.errors,
             notes: out.notes,
@@ -614,8 +613,8 @@ impl Spec {
         };
         // Swagger 2.0 arrays are comma-separated unless `collectionFormat: multi` (repeated);
         // OpenAPI 3 query arrays default to `form` + `explode`, i.e. repeated.
-        let inline_array = parameter.get("schema").is_none()
-            && first_type(resolved).as_deref() == Some("array");
+        let inline_array =
+            parameter.get("schema").is_none() && first_type(resolved).as_deref() == Some("array");
         let separator = match parameter.get("collectionFormat").and_then(Value::as_str) {
             Some("multi") => None,
             Some("ssv") => Some(' '),
@@ -730,9 +729,9 @@ impl Spec {
                     scheme.get("type").and_then(Value::as_str),
                     scheme.get("in").and_then(Value::as_str),
                 ) {
-                    (Some("apiKey"), Some("header")) => request
-                        .header(name)
-                        .is_some_and(|v| !v.trim().is_empty()),
+                    (Some("apiKey"), Some("header")) => {
+                        request.header(name).is_some_and(|v| !v.trim().is_empty())
+                    }
                     (Some("apiKey"), Some("query")) => {
                         known_query.insert(name.to_owned());
                         request
@@ -740,12 +739,10 @@ impl Spec {
                             .iter()
                             .any(|(n, v)| n == name && !v.is_empty())
                     }
-                    (Some("apiKey"), Some("cookie")) => {
-                        request.header("cookie").is_some_and(|c| {
-                            c.split(';')
-                                .any(|kv| kv.trim().starts_with(&format!("{name}=")))
-                        })
-                    }
+                    (Some("apiKey"), Some("cookie")) => request.header("cookie").is_some_and(|c| {
+                        c.split(';')
+                            .any(|kv| kv.trim().starts_with(&format!("{name}=")))
+                    }),
                     (Some("basic"), _) => request.header("authorization").is_some_and(|v| {
                         v.split_whitespace()
                             .next()
@@ -787,7 +784,12 @@ impl Spec {
             .get("consumes")
             .or_else(|| self.doc.get("consumes"))
             .and_then(Value::as_array)
-            .map(|c| c.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|c| {
+                c.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let content = |default: &str, schema: Value| -> Value {
             let types = if consumes.is_empty() {
@@ -822,7 +824,10 @@ impl Spec {
         let mut required = Vec::new();
         let mut has_file = false;
         for field in &fields {
-            let name = field.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = field
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let mut schema = inline_schema(field);
             if schema.get("type").and_then(Value::as_str) == Some("file") {
                 has_file = true;
@@ -858,7 +863,9 @@ impl Spec {
             Dialect::Swagger2 => self.swagger2_request_body(parameters, operation),
             _ => None,
         };
-        let Some(request_body) = synthesised.as_ref().or_else(|| operation.get("requestBody"))
+        let Some(request_body) = synthesised
+            .as_ref()
+            .or_else(|| operation.get("requestBody"))
         else {
             if !request.body.is_empty() {
                 out.error(
@@ -1119,7 +1126,11 @@ impl Spec {
             let expected: Vec<String> = types.iter().map(|t| article(t)).collect();
             return out.error(
                 at,
-                format!("expected {}, got {}", expected.join(" or "), describe(value)),
+                format!(
+                    "expected {}, got {}",
+                    expected.join(" or "),
+                    describe(value)
+                ),
             );
         }
         if let Some(constant) = keywords.get("const")
@@ -1456,6 +1467,20 @@ struct FormField {
     data: Vec<u8>,
 }
 
+/// `"METHOD /path?k=v&…"` with the query pairs decoded, for messages.
+fn decoded_line(request: &RecordedRequest) -> String {
+    if request.query.is_empty() {
+        format!("{} {}", request.method, request.path)
+    } else {
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{} {}?{}", request.method, request.path, query.join("&"))
+    }
+}
+
 /// The type a parameter schema implies, looking through `allOf` members.
 fn schema_type(spec: &Spec, schema: &Value) -> Option<String> {
     if let Some(ty) = first_type(schema) {
@@ -1551,12 +1576,18 @@ fn check_number(keywords: &Map<String, Value>, number: &Number, at: &str, out: &
     if let Some(min) = keywords.get("exclusiveMinimum").and_then(Value::as_f64)
         && n <= min
     {
-        out.error(at, format!("{number} is not above the exclusive minimum {min}"));
+        out.error(
+            at,
+            format!("{number} is not above the exclusive minimum {min}"),
+        );
     }
     if let Some(max) = keywords.get("exclusiveMaximum").and_then(Value::as_f64)
         && n >= max
     {
-        out.error(at, format!("{number} is not below the exclusive maximum {max}"));
+        out.error(
+            at,
+            format!("{number} is not below the exclusive maximum {max}"),
+        );
     }
     if let Some(min) = keywords.get("minimum").and_then(Value::as_f64) {
         if exclusive("exclusiveMinimum") && n <= min {

@@ -140,8 +140,7 @@ pub fn record_skip(test_name: &str, reason: &str) {
 /// When the file exists but is not JSON, or is missing with `CI` set.
 pub fn require_shared_json(relative: &str, test_name: &str) -> Option<serde_json::Value> {
     let path = require_shared(relative, test_name)?;
-    let bytes =
-        std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     Some(
         serde_json::from_slice(&bytes)
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display())),

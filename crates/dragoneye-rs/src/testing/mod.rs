@@ -586,10 +586,7 @@ impl State {
         };
         // Serialized straight to text: a `serde_json::Value` would sort the fields.
         let body = serde_json::to_vec(&task).unwrap_or_default();
-        (
-            200,
-            FakeResponse::bytes(200, body, "application/json"),
-        )
+        (200, FakeResponse::bytes(200, body, "application/json"))
     }
 
     fn upload(&mut self, recorded: &RecordedRequest) -> (u16, FakeResponse) {
@@ -689,8 +686,7 @@ impl State {
             );
         }
         if let Some(raw) = &self.raw_results {
-            let mut response =
-                FakeResponse::bytes(200, raw.body.clone(), "application/zip");
+            let mut response = FakeResponse::bytes(200, raw.body.clone(), "application/zip");
             for (k, v) in &raw.headers {
                 response = response.header(k.as_str(), v.as_str());
             }

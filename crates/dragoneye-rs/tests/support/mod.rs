@@ -62,10 +62,9 @@ fn golden_request(g: &Value) -> RecordedRequest {
         .as_u64()
         .and_then(|s| u16::try_from(s).ok());
     match g["body"]["kind"].as_str() {
-        Some("urlencoded") => request.with_body(
-            "application/x-www-form-urlencoded",
-            text(&g["body"]["raw"]),
-        ),
+        Some("urlencoded") => {
+            request.with_body("application/x-www-form-urlencoded", text(&g["body"]["raw"]))
+        }
         Some("multipart") => {
             let parts = g["body"]["parts"]
                 .as_array()
@@ -74,7 +73,8 @@ fn golden_request(g: &Value) -> RecordedRequest {
                 .map(|p| {
                     let file_name = p["filename"].as_str();
                     // Text parts: the official SDK's part types are not compared (ours send none).
-                    let content_type = file_name.and(p["headers"].as_array())
+                    let content_type = file_name
+                        .and(p["headers"].as_array())
                         .and_then(|hs| hs.iter().find(|h| h[0].as_str() == Some("Content-Type")))
                         .and_then(|h| h[1].as_str());
                     let size = usize::try_from(p["size"].as_u64().expect("part size")).unwrap();

@@ -338,7 +338,10 @@ async fn respond<S: FakeService>(
     let mut recorded = RecordedRequest::from_parts(
         parts.method.as_str(),
         target,
-        parts.headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_bytes())),
         body,
     );
     let fault = {
@@ -395,7 +398,11 @@ mod tests {
         }
         fn handle(&mut self, request: &RecordedRequest) -> FakeResponse {
             self.handled += 1;
-            FakeResponse::bytes(200, format!("{} #{}", request.path, self.handled), "text/plain")
+            FakeResponse::bytes(
+                200,
+                format!("{} #{}", request.path, self.handled),
+                "text/plain",
+            )
         }
     }
 
@@ -409,9 +416,16 @@ mod tests {
         server.inject(Fault::status("GET /a", 429).times(2).retry_after(7));
         server.inject(Fault::status("*", 500).json(&serde_json::json!({"detail": "x"})));
         let http = http();
-        let get = |path: &str| http.get(format!("{}{path}", server.base_url())).header("x-key", "k");
+        let get = |path: &str| {
+            http.get(format!("{}{path}", server.base_url()))
+                .header("x-key", "k")
+        };
         // No key: the precheck answers before any fault is spent.
-        let unauth = http.get(format!("{}/a", server.base_url())).send().await.unwrap();
+        let unauth = http
+            .get(format!("{}/a", server.base_url()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(unauth.status(), 401);
         for _ in 0..2 {
             let r = get("/a").send().await.unwrap();
@@ -448,7 +462,12 @@ mod tests {
         let http = http();
         let url = format!("{}/long/path/for/a/body", server.base_url());
         server.inject(Fault::reset("*"));
-        let error = http.get(&url).header("x-key", "k").send().await.unwrap_err();
+        let error = http
+            .get(&url)
+            .header("x-key", "k")
+            .send()
+            .await
+            .unwrap_err();
         assert!(!error.is_status(), "{error}");
         server.inject(Fault::close_mid_body("*"));
         let response = http.get(&url).header("x-key", "k").send().await.unwrap();
