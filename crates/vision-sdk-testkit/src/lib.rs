@@ -9,7 +9,7 @@
 //! - [`Compare`]: a golden-request comparator over [`RecordedRequest`];
 //! - [`capture_traces`]: `tracing` (and `log`) capture for secret-leak tests;
 //! - [`dead_port`], [`temp_file`], tiny media fixtures ([`JPEG`], [`PNG`], [`jpeg_bytes`]…);
-//! - [`bench`]: the Python-runner plumbing of the benches that compare with the official SDKs.
+//! - [`bench`](mod@bench): the Python-runner plumbing of the benches that compare with the official SDKs.
 //!
 //! The one request shape is common's [`RecordedRequest`] (feature `testing`), which the
 //! providers' fakes record; [`from_wiremock`] converts what a wiremock server received.

@@ -81,9 +81,10 @@ fn golden_comparison_reports_each_difference() {
             .diff(&json_a, &json_b)
             .is_empty()
     );
-    Compare::new()
-        .ignore_status()
-        .assert_same_sequence(&[json_a.clone()], &[json_a.with_status(1)]);
+    Compare::new().ignore_status().assert_same_sequence(
+        std::slice::from_ref(&json_a),
+        &[json_a.clone().with_status(1)],
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! chose, encoded to the real ZIP-of-Parquet format with this crate's own writer. Errors (429s
 //! with `Retry-After`, 5xx, 400 with `detail`) can be injected on any call.
 //!
-//! It runs on common's [`FakeServer`](vision_sdk_common::testing::FakeServer) skeleton: every
+//! It runs on common's [`FakeServer`] skeleton: every
 //! request is kept as a [`RecordedRequest`] ([`FakeDragoneye::requests`]), and [`Fault`]s
 //! (statuses, connection resets, truncated bodies, delays) are injected with
 //! [`FakeDragoneye::inject`], matched by [`Endpoint`] or any [`Matcher`]. The server reads each

@@ -2,7 +2,7 @@
 //! `testing`).
 //!
 //! [`FakeGroundlight`] serves the cloud API on a loopback port (common's
-//! [`FakeServer`](vision_sdk_common::testing::FakeServer) skeleton over the fake's state). It
+//! [`FakeServer`] skeleton over the fake's state). It
 //! checks the API token (401 otherwise), keeps detectors, image queries, labels, detector
 //! groups, notes and inspections, answers image queries with a confidence that rises with every
 //! poll (see [`ConfidencePlan`]), pages lists, and injects [`Fault`]s

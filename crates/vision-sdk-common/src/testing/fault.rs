@@ -25,8 +25,10 @@ use super::request::RecordedRequest;
 pub struct Matcher {
     method: Option<String>,
     path: PathRule,
-    custom: Option<Arc<dyn Fn(&RecordedRequest) -> bool + Send + Sync>>,
+    custom: Option<Predicate>,
 }
+
+type Predicate = Arc<dyn Fn(&RecordedRequest) -> bool + Send + Sync>;
 
 #[derive(Debug, Clone)]
 enum PathRule {
