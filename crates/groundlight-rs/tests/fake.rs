@@ -245,3 +245,37 @@ async fn detector_management_inspections_notes_groups() {
     let usage = gl.get_month_to_date_usage().await.unwrap();
     assert_eq!(usage.active_detectors, 0);
 }
+
+/// The family shape of a fake (the same test exists for every provider's fake).
+#[tokio::test]
+async fn the_fake_has_the_family_shape() {
+    use groundlight::testing::RecordedRequest;
+    fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+    clone_send_sync::<FakeGroundlight>();
+    let fake = FakeGroundlight::start_with_key("api_k1").await;
+    let _default: FakeGroundlight = FakeGroundlight::start().await;
+    let base_url: String = fake.base_url();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    assert_eq!(fake.api_key(), "api_k1");
+    let _builder: groundlight::GroundlightBuilder = fake.client_builder();
+    let _client: Groundlight = fake.client();
+    fake.inject(Fault::status("*", 404));
+    let clone = fake.clone();
+    let err = with_clock(&clone).0.whoami().await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND), "{err:?}");
+    let requests: Vec<RecordedRequest> = fake.requests();
+    assert_eq!(requests.len(), 1, "clones share one server");
+    assert_eq!(requests[0].status, Some(404));
+}
+
+#[tokio::test]
+async fn transport_faults_are_retried() {
+    let fake = FakeGroundlight::start().await;
+    let (gl, clock) = with_clock(&fake);
+    fake.inject(Fault::reset("GET /device-api/v1/me"));
+    fake.inject(Fault::close_mid_body("GET /device-api/v1/me"));
+    assert_eq!(gl.whoami().await.unwrap(), "fake@example.com");
+    let statuses: Vec<Option<u16>> = fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [None, Some(200), Some(200)]);
+    assert_eq!(clock.sleeps().len(), 2, "two retries");
+}

@@ -17,9 +17,7 @@ use wiremock::{MockServer, Request};
 pub const TOKEN: &str = "api_2probeTOKEN0123456789abcdefghijklmnop";
 
 /// A tiny JPEG header: enough for MIME sniffing (the mocks do not decode images).
-pub const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0xFF, 0xD9,
-];
+pub use vision_sdk_testkit::JPEG_HEADER as JPEG;
 
 /// A PNG signature and IHDR start.
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";
