@@ -57,7 +57,7 @@ async fn endpoint_paths_are_kept_or_completed() {
             .unwrap();
         gl.whoami().await.unwrap();
         let reqs = requests(&server).await;
-        assert_eq!(reqs.last().unwrap().url.path(), expected, "{suffix}");
+        assert_eq!(reqs.last().unwrap().path, expected, "{suffix}");
     }
 }
 

@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// The parts of a multipart body, in order.
-fn multipart_parts(req: &wiremock::Request) -> Vec<Part<'_>> {
+fn multipart_parts(req: &vision_sdk_common::testing::RecordedRequest) -> Vec<Part<'_>> {
     let ct = header(req, "content-type").unwrap();
     multipart::parse(ct, &req.body).expect("a well-formed multipart body")
 }

@@ -19,6 +19,7 @@ use groundlight::models::Label;
 use groundlight::{Error, Groundlight, HumanReview, Image, ManualClock, create_roi};
 use serde_json::{Value, json};
 use support::*;
+use vision_sdk_common::testing::RecordedRequest;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -697,12 +698,12 @@ fn essence(content_type: Option<&str>) -> Option<String> {
 fn compare(
     step: &str,
     golden: &[Value],
-    ours: &[Request],
+    ours: &[RecordedRequest],
     times: &[Duration],
     leeway: Leeway,
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    let lines = |g: &[Value], o: &[Request]| {
+    let lines = |g: &[Value], o: &[RecordedRequest]| {
         format!(
             "official: {:?}\nours:     {:?}",
             g.iter()
@@ -713,7 +714,7 @@ fn compare(
                 ))
                 .collect::<Vec<_>>(),
             o.iter()
-                .map(|r| format!("{} {}", r.method, r.url.path()))
+                .map(|r| format!("{} {}", r.method, r.path))
                 .collect::<Vec<_>>()
         )
     };
@@ -730,14 +731,11 @@ fn compare(
     for (i, (g, o)) in golden.iter().zip(ours).enumerate() {
         let at = format!("{step} request {i}");
         if g["method"].as_str() != Some(o.method.as_str())
-            || g["path"].as_str() != Some(o.url.path())
+            || g["path"].as_str() != Some(o.path.as_str())
         {
             problems.push(format!(
                 "{at}: {} {} vs official {} {}",
-                o.method,
-                o.url.path(),
-                g["method"],
-                g["path"]
+                o.method, o.path, g["method"], g["path"]
             ));
             continue;
         }

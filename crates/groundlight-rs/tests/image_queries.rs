@@ -97,9 +97,7 @@ async fn submit_with_every_option_matches_the_official_query() {
     );
     assert!(
         reqs[0]
-            .url
-            .query()
-            .unwrap()
+            .raw_query
             .contains("metadata=eyJjYW1lcmEiOiAiY2FtMSIsICJuIjogMX0%3D&")
     );
     assert_eq!(reqs[0].body, JPEG, "the raw image is the body");
@@ -168,7 +166,7 @@ async fn submit_with_wait_polls_with_the_official_schedule() {
     let reqs = requests(&s.server).await;
     let lines: Vec<String> = reqs
         .iter()
-        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert_eq!(
         lines,

@@ -13,7 +13,7 @@ async fn submit(
     gl: &Groundlight,
     server: &wiremock::MockServer,
     image: Image,
-) -> wiremock::Request {
+) -> vision_sdk_common::testing::RecordedRequest {
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(201).set_body_json(iq_json(
             "iq_1",
