@@ -126,7 +126,10 @@ async fn trailing_slash_and_custom_http_client() {
         .clock(std::sync::Arc::new(ManualClock::new()))
         .build()
         .unwrap();
-    assert_eq!(client.base_url().as_str(), format!("{}/", fake.base_url().trim_end_matches('/')));
+    assert_eq!(
+        client.base_url().as_str(),
+        format!("{}/", fake.base_url().trim_end_matches('/'))
+    );
     let task = client
         .classification()
         .submit(
