@@ -6,6 +6,7 @@
 //! exactly as it does for `cargo fmt`), then either write the file or, with `--check`, compare it
 //! with the committed one. Running it twice changes nothing.
 
+mod clarifai;
 mod groundlight;
 
 use std::env;
@@ -25,6 +26,7 @@ use sha2::{Digest as _, Sha256};
 pub(crate) fn run(check: bool) -> Result<(), String> {
     let root = workspace_root();
     let shared = shared_dir(&root)?;
+    clarifai::run(&root, &shared, check)?;
 
     let spec_path = shared.join(groundlight::SPEC_PATH);
     let spec_bytes = fs::read(&spec_path).map_err(|e| {
