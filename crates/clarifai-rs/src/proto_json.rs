@@ -396,6 +396,7 @@ where
 }
 
 #[cfg(test)]
+#[allow(unreachable_pub)] // the test enum of `proto_enum!` is `pub` in a private module
 mod tests {
     use serde::{Deserialize, Serialize};
 

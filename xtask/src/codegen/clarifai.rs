@@ -250,11 +250,14 @@ fn render(entries: &[Entry]) -> String {
     let mut aliases: BTreeMap<i32, Vec<&str>> = BTreeMap::new();
     let mut order: Vec<i32> = Vec::new();
     for e in entries {
-        if canonical.contains_key(&e.number) {
-            aliases.entry(e.number).or_default().push(&e.name);
-        } else {
-            canonical.insert(e.number, &e.name);
-            order.push(e.number);
+        match canonical.entry(e.number) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                aliases.entry(e.number).or_default().push(&e.name);
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(&e.name);
+                order.push(e.number);
+            }
         }
     }
     let alias_count: usize = aliases.values().map(Vec::len).sum();
@@ -427,7 +430,7 @@ mod tests {
         assert!(source.contains("30000 => &[\"INPUT_DOWNLOAD_SUCCESS\"],"));
         assert!(source.contains("\"INPUT_DOWNLOAD_SUCCESS\" => 30000,"));
         assert!(
-            source.contains("5 names, 5 distinct codes, 1 aliases"),
+            source.contains("6 names, 5 distinct codes, 1 aliases"),
             "{source}"
         );
         // 30000 appears once in ALL.

@@ -198,8 +198,10 @@ mod tests {
     #[test]
     fn patch_app_defaults_the_id_and_sends_the_action() {
         let scope = UserAppIdSet::new("alice", "a");
-        let mut app = App::default();
-        app.description = "d".into();
+        let app = App {
+            description: "d".into(),
+            ..App::default()
+        };
         let r = patch_app(&scope, app, PatchAction::Overwrite).unwrap();
         assert_eq!(r.method(), http::Method::PATCH);
         assert_eq!(

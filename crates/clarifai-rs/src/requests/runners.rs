@@ -123,9 +123,11 @@ mod tests {
     #[test]
     fn runner_paths_need_the_nodepool() {
         let np = NodepoolRef::new("alice", "cc", "np");
-        let mut runner = Runner::default();
-        runner.id = "r1".into();
-        runner.description = "d".into();
+        let runner = Runner {
+            id: "r1".into(),
+            description: "d".into(),
+            ..Runner::default()
+        };
         let r = create(&np, runner).unwrap();
         assert_eq!(
             r.path(),

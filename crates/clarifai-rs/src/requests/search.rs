@@ -28,13 +28,11 @@ pub fn validate(search: &Search, pagination: Option<&Pagination>) -> Result<()> 
             "the cosine metric cannot be used with the nearest_neighbor algorithm; use brute_force",
         ));
     }
-    if let Some(p) = pagination {
-        if p.per_page > MAX_PER_PAGE {
-            return Err(Error::user(format!(
-                "per_page {} is over the maximum of {MAX_PER_PAGE}",
-                p.per_page
-            )));
-        }
+    if let Some(p) = pagination.filter(|p| p.per_page > MAX_PER_PAGE) {
+        return Err(Error::user(format!(
+            "per_page {} is over the maximum of {MAX_PER_PAGE}",
+            p.per_page
+        )));
     }
     Ok(())
 }

@@ -139,8 +139,10 @@ mod tests {
             r#"{"inputs":[{"data":{"text":{"raw":"x"}}}],"output_config":{"sample_ms":500},"workflow_state":{"id":"init"}}"#
         );
         assert!(create(&wf.scope, Workflow::default()).is_err());
-        let mut w = Workflow::default();
-        w.id = "w".into();
+        let w = Workflow {
+            id: "w".into(),
+            ..Workflow::default()
+        };
         assert!(create(&wf.scope, w).is_err());
     }
 }
