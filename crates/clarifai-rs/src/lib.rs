@@ -41,16 +41,56 @@
 #[macro_use]
 mod macros;
 
+mod app;
+mod client;
+mod dataset;
 pub mod error;
+pub mod inputs;
+mod list;
+mod model;
 pub mod models;
 pub mod proto_json;
 pub mod requests;
+mod response;
+pub mod retry;
 pub mod routes;
+mod runner;
+mod search;
 pub mod status;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod urls;
+mod user;
+mod workflow;
 
+pub use app::{App, InApp};
+pub use client::{
+    Clarifai, ClarifaiBuilder, Credential, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ENV_API_BASE,
+    ENV_API_KEY, ENV_APP_ID, ENV_ROOT_CERTIFICATES_PATH, ENV_SESSION_TOKEN, ENV_USER_ID, ME,
+    USER_AGENT,
+};
+pub use dataset::{
+    BulkUpload, Content, CsvType, DataItem, DataLoader, Dataset, MAX_RETRIES, UploadReport,
+    csv_items, folder_items,
+};
 pub use error::{ApiError, Error, Result};
+pub use inputs::{Inputs, Upload, UploadJob};
+pub use list::{List, STREAM_PER_PAGE};
+pub use model::{Model, Predict, TRAINING_TIMEOUT};
+pub use models::MediaKind as InputType;
+pub use response::{ApiResponse, ListResponse};
+pub use runner::{MAX_PARALLEL_POLLS, Runner, RunnerHandler};
+pub use search::{DEFAULT_TOP_K, Search, SearchQuery};
 pub use status::StatusCode;
+pub use user::{CreateApp, User};
+pub use workflow::{Workflow, WorkflowPredict, export_yaml};
+
+pub use vision_sdk_common as common;
+pub use vision_sdk_common::page::Page;
+pub use vision_sdk_common::{
+    ClientOptions, CredentialError, MediaInput, MediaSource, RetryPolicy, Secret,
+};
 
 #[cfg(test)]
 mod test_support {

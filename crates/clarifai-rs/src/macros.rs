@@ -40,3 +40,36 @@ macro_rules! identified {
         })*
     };
 }
+
+/// `IntoFuture` for a call builder with `async fn send(self) -> Result<$out>`.
+macro_rules! into_future {
+    ($ty:ty => $out:ty) => {
+        impl ::std::future::IntoFuture for $ty {
+            type Output = crate::error::Result<$out>;
+            type IntoFuture =
+                ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send>>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+
+/// The per-call `timeout` and `retry_policy` setters of a builder with `options: CallOptions`.
+macro_rules! call_options {
+    () => {
+        /// The timeout of each request of this call.
+        #[must_use]
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// The retry policy of this call.
+        #[must_use]
+        pub fn retry_policy(mut self, policy: ::vision_sdk_common::RetryPolicy) -> Self {
+            self.options.retry = Some(policy);
+            self
+        }
+    };
+}

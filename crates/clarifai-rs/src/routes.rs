@@ -130,7 +130,7 @@ impl Route {
     }
 
     /// The path with `values` (`(name, value)` pairs, names as [`Route::params`] lists them)
-    /// filled in and percent-encoded. A missing or empty value is an [`Error::User`].
+    /// filled in and percent-encoded. A missing or empty value is an [`Error::InvalidInput`].
     pub fn path(&self, values: &[(&str, &str)]) -> Result<String> {
         let mut out = String::with_capacity(self.template.len() + 32);
         let mut rest = self.template;

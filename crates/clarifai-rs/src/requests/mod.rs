@@ -3,7 +3,7 @@
 //!
 //! [`ApiRequest`] is the finished request (the client executes it); the functions of the
 //! submodules build one per SDK call (`apps::create`, `models::predict`, …), the typed bodies
-//! live in [`bodies`]. Bad input (an empty id, too many inputs) is an [`Error::User`] here,
+//! live in [`bodies`]. Bad input (an empty id, too many inputs) is an [`Error::InvalidInput`] here,
 //! before anything is sent.
 //!
 //! ```
@@ -250,7 +250,7 @@ mod tests {
         );
         assert!(matches!(
             ApiRequest::in_app(Route::GET_APP, &UserAppIdSet::new("", "a"), &[]),
-            Err(Error::User(_))
+            Err(Error::InvalidInput(_))
         ));
     }
 
