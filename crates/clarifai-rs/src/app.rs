@@ -204,6 +204,20 @@ impl App {
         Ok(r.model_types)
     }
 
+    /// One model type with its fields (`GET {UA}/models/types/{id}`; the SDK's
+    /// `load_input_types`).
+    pub async fn get_model_type(&self, model_type_id: &str) -> Result<models::ModelType> {
+        let r: models::SingleModelTypeResponse = self
+            .client
+            .run(
+                "get_model_type",
+                model_requests::get_model_type(&self.scope, model_type_id),
+            )
+            .await?;
+        r.model_type
+            .ok_or_else(|| missing("GetModelType", "model_type"))
+    }
+
     // ---- workflows
 
     /// The workflow `workflow_id` of this app (no request).

@@ -286,6 +286,21 @@ impl Inputs {
         })
     }
 
+    /// `GET {UA}/inputs?ids=…[&status.code=…]`: these inputs, optionally only those with
+    /// this status (the SDK's `_delete_failed_inputs` asks for `INPUT_SUCCESS`).
+    pub fn list_inputs_by_ids(
+        &self,
+        ids: &[&str],
+        status: Option<StatusCode>,
+    ) -> List<MultiInputResponse> {
+        let filter = ListInputsFilter {
+            ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            status,
+            ..ListInputsFilter::default()
+        };
+        self.list_inputs_filtered(filter)
+    }
+
     /// `GET {UA}/inputs/{input_id}`.
     pub async fn get_input(&self, input_id: &str) -> Result<Input> {
         let r: SingleInputResponse = self

@@ -98,7 +98,8 @@ impl Runner {
                 .and_then(|m| m.model_version.as_ref())
                 .and_then(|v| v.output_info.clone());
             let mut outputs = Vec::with_capacity(request.inputs.len());
-            let mut status = Status::new(StatusCode::SUCCESS, "Ok");
+            // A success leaves `status` out (as the official worker's outputs do).
+            let mut status = Status::default();
             for input in request.inputs {
                 match handler.run_input(input, output_info.clone()).await {
                     Ok(output) => outputs.push(output),
