@@ -224,6 +224,7 @@ impl Clarifai {
                         match response.json::<StatusOnly>(operation) {
                             Ok(env)
                                 if !env.status.code.is_success()
+                                    && !env.status.code.is_mixed()
                                     && env.status.code != StatusCode::ZERO =>
                             {
                                 Err(ApiError::from_status(
