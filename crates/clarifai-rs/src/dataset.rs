@@ -481,12 +481,7 @@ pub fn folder_items(folder: &Path, kind: MediaKind, labels: bool) -> Result<Vec<
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let content = if kind == MediaKind::Text {
-                Content::Path(path)
-            } else {
-                Content::Path(path)
-            };
-            let mut item = DataItem::new(id, kind, content);
+            let mut item = DataItem::new(id, kind, Content::Path(path));
             if labels && let Some(l) = &label {
                 item.labels = vec![l.clone()];
             }

@@ -219,7 +219,10 @@ impl Inputs {
         Upload {
             client: self.client.clone(),
             scope: self.scope.clone(),
-            pending: inputs.into_iter().map(Pending::Ready).collect(),
+            pending: inputs
+                .into_iter()
+                .map(|i| Pending::Ready(Box::new(i)))
+                .collect(),
             dataset_id: None,
             labels: None,
             job_id: None,
@@ -504,7 +507,7 @@ pub(crate) fn sdk_backoff() -> PollSchedule {
 
 #[derive(Debug, Clone)]
 enum Pending {
-    Ready(Input),
+    Ready(Box<Input>),
     File {
         id: String,
         media: MediaInput,
@@ -552,7 +555,7 @@ impl Upload {
         let mut inputs = Vec::with_capacity(self.pending.len());
         for item in self.pending {
             inputs.push(match item {
-                Pending::Ready(input) => input,
+                Pending::Ready(input) => *input,
                 Pending::File { id, media, kind } => {
                     Input::new(id, data_from_bytes(read_media(&media).await?, kind))
                 }

@@ -59,14 +59,12 @@ macro_rules! into_future {
 macro_rules! call_options {
     () => {
         /// The timeout of each request of this call.
-        #[must_use]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = Some(timeout);
             self
         }
 
         /// The retry policy of this call.
-        #[must_use]
         pub fn retry_policy(mut self, policy: ::vision_sdk_common::RetryPolicy) -> Self {
             self.options.retry = Some(policy);
             self

@@ -103,7 +103,10 @@ impl Model {
         Predict {
             client: self.client.clone(),
             model: self.model.clone(),
-            inputs: inputs.into_iter().map(PredictInput::Ready).collect(),
+            inputs: inputs
+                .into_iter()
+                .map(|i| PredictInput::Ready(Box::new(i)))
+                .collect(),
             options: PredictOptions::default(),
             call: CallOptions::default(),
         }
@@ -480,7 +483,7 @@ impl Model {
 
 #[derive(Debug, Clone)]
 enum PredictInput {
-    Ready(Input),
+    Ready(Box<Input>),
     Media(MediaInput, MediaKind),
 }
 
@@ -577,7 +580,7 @@ impl Predict {
         let mut inputs = Vec::with_capacity(self.inputs.len());
         for input in self.inputs {
             inputs.push(match input {
-                PredictInput::Ready(i) => i,
+                PredictInput::Ready(i) => *i,
                 PredictInput::Media(media, kind) => {
                     Input::from_data(data_from_bytes(read_media(&media).await?, kind))
                 }

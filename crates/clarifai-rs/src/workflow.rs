@@ -181,13 +181,16 @@ fn yaml_scalar(s: &str) -> String {
     }
 }
 
+/// An input given, or a file to read at send time.
+type WorkflowInput = (Option<Input>, Option<(MediaInput, MediaKind)>);
+
 /// A workflow prediction (see [`Workflow::predict`]).
 #[derive(Debug, Clone)]
 #[must_use = "does nothing until `.send()` or `.await`"]
 pub struct WorkflowPredict {
     client: Clarifai,
     workflow: WorkflowRef,
-    inputs: Vec<(Option<Input>, Option<(MediaInput, MediaKind)>)>,
+    inputs: Vec<WorkflowInput>,
     output_config: OutputConfig,
     state: Option<String>,
     options: CallOptions,

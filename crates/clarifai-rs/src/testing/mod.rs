@@ -839,7 +839,19 @@ fn handle(
         "PostInputsSearches" | "PostAnnotationsSearches" => {
             let per_page = body["pagination"]["per_page"].as_u64().unwrap_or(10).max(1) as usize;
             let pg = body["pagination"]["page"].as_u64().unwrap_or(1).max(1) as usize;
-            let inputs = list(state, "inputs");
+            // Input-type filters (`{"input": {"data": {"image": {}}}}`) are applied.
+            let kinds: Vec<String> = body["searches"][0]["query"]["filters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["input"]["data"].as_object())
+                .flat_map(|d| d.keys().cloned())
+                .filter(|k| matches!(k.as_str(), "image" | "video" | "audio" | "text"))
+                .collect();
+            let inputs: Vec<Value> = list(state, "inputs")
+                .into_iter()
+                .filter(|i| kinds.iter().all(|k| i["data"].get(k).is_some()))
+                .collect();
             let n = inputs.len().max(1) as f64;
             let hits: Vec<Value> = inputs
                 .into_iter()
