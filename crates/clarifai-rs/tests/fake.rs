@@ -1,4 +1,7 @@
-//! Whole flows against the stateful fake (`clarifai::testing::FakeClarifai`).
+//! Whole flows against the stateful fake (`clarifai::testing::FakeClarifai`); every request
+//! each flow sends is also checked against the Swagger 2.0 file.
+
+mod support;
 
 use clarifai::models::{
     Concept, Data, Filter, Input, MediaKind, Output, OutputInfo, Rank, Text, Workflow, WorkflowNode,
@@ -8,6 +11,16 @@ use clarifai::testing::{FAKE_USER, FakeClarifai, Fault};
 use clarifai::{Content, CsvType, DataItem, Error, Result, RunnerHandler, StatusCode, inputs};
 use futures_util::TryStreamExt;
 use std::sync::Arc;
+
+/// Every request the fake saw conforms to the spec.
+fn validate_all(fake: &FakeClarifai) {
+    let requests = fake.requests();
+    assert!(!requests.is_empty());
+    for r in requests {
+        support::swagger::validate(&r.method, &r.path, &r.query, r.body.as_ref())
+            .unwrap_or_else(|e| panic!("{:?}: {e}", r.rpc));
+    }
+}
 
 fn manual(fake: &FakeClarifai) -> (clarifai::Clarifai, Arc<clarifai::common::ManualClock>) {
     let clock = Arc::new(clarifai::common::ManualClock::new());
@@ -91,6 +104,7 @@ async fn apps_datasets_concepts_crud() {
         Some(StatusCode::CONN_DOES_NOT_EXIST)
     );
     assert!(fake.requests().iter().all(|r| r.authenticated));
+    validate_all(&fake);
 }
 
 #[tokio::test]
@@ -186,6 +200,7 @@ async fn inputs_upload_job_list_annotations_delete() {
         ins.delete_inputs(&[]).await,
         Err(Error::InvalidInput(_))
     ));
+    validate_all(&fake);
 }
 
 #[tokio::test]
@@ -280,6 +295,7 @@ async fn folder_and_csv_uploads_batch_retry_and_report() {
             .iter()
             .any(|r| r.rpc == Some("PostAnnotations"))
     );
+    validate_all(&fake);
 }
 
 #[tokio::test]
@@ -396,6 +412,7 @@ async fn models_predict_train_evaluate_and_search() {
         .rank(Rank::text("a"))
         .await;
     assert!(matches!(cosine, Err(Error::InvalidInput(_))));
+    validate_all(&fake);
 }
 
 #[tokio::test]
@@ -430,6 +447,7 @@ async fn workflows_create_predict_export() {
     ));
     assert_eq!(app.list_workflows().send().await.unwrap().items.len(), 1);
     app.delete_workflow("wf1").await.unwrap();
+    validate_all(&fake);
 }
 
 struct Upper;
@@ -472,6 +490,7 @@ async fn runners_crud_and_worker_poll() {
     );
     me.delete_runner("cc", "np", "r1").await.unwrap();
     assert!(me.list_runners().send().await.unwrap().items.is_empty());
+    validate_all(&fake);
 }
 
 #[tokio::test]
@@ -501,4 +520,5 @@ async fn wrong_key_and_injected_faults() {
     assert!(matches!(err, Error::Http(_)));
     assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND));
     let _ = Concept::new("x");
+    validate_all(&fake);
 }
