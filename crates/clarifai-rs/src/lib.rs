@@ -77,9 +77,9 @@
 //!   (see its docs for what the server may no longer serve).
 //! * **`Dataset.export` unpacking**: the export is requested as `CLARIFAI_DATA_JSON` (a JSON
 //!   client cannot read the SDK's binary protobuf archive) and returned as the downloaded ZIP.
-//! * **`App.create_workflow(config_filepath)` from YAML** with node models created or
-//!   re-versioned: [`App::create_workflow`] takes the workflow as a value; parsing the SDK's
-//!   YAML and reconciling node models is not implemented yet.
+//! * **`App.create_workflow(config_filepath, display)`**: [`App::create_workflow_from_yaml`]
+//!   takes the file's text (node models created or re-versioned as the SDK does;
+//!   `generate_new_id` supported); `display` (printing the node tree) is left to the caller.
 //!
 //! # Differences from the official JSON client, on purpose
 //!
@@ -122,6 +122,7 @@ pub mod testing;
 pub mod urls;
 mod user;
 mod workflow;
+mod workflow_config;
 
 pub use app::{App, InApp};
 pub use client::{

@@ -522,3 +522,62 @@ async fn wrong_key_and_injected_faults() {
     let _ = Concept::new("x");
     validate_all(&fake);
 }
+
+#[tokio::test]
+async fn workflow_from_yaml_creates_and_reversions_node_models() {
+    let fake = FakeClarifai::start().await;
+    let client = fake.client();
+    let app = client.app("a1");
+    let yaml = |id: &str, min: f64| {
+        format!(
+            "workflow:\n  id: {id}\n  nodes:\n    - id: det\n      model:\n        model_id: my-det\n        model_type_id: visual-detector\n        output_info:\n          params: {{min_value: {min}}}\n    - id: general\n      model: {{model_id: general-image-recognition, user_id: clarifai, app_id: main, model_version_id: aa7f}}\n      node_inputs:\n        - node_id: det\n"
+        )
+    };
+    let wf = app
+        .create_workflow_from_yaml(&yaml("wf1", 0.5), false)
+        .await
+        .unwrap();
+    assert_eq!(wf.id, "wf1");
+    let count = |rpc: &str| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.rpc == Some(rpc))
+            .count()
+    };
+    assert_eq!((count("PostModels"), count("PostModelVersions")), (1, 1));
+    // Same params: the existing version is used.
+    app.create_workflow_from_yaml(&yaml("wf2", 0.5), false)
+        .await
+        .unwrap();
+    assert_eq!((count("PostModels"), count("PostModelVersions")), (1, 1));
+    // Other params: a new version.
+    let wf3 = app
+        .create_workflow_from_yaml(&yaml("wf3", 0.9), true)
+        .await
+        .unwrap();
+    assert_eq!((count("PostModels"), count("PostModelVersions")), (1, 2));
+    assert_ne!(wf3.id, "wf3", "generate_new_id");
+    let posted = fake
+        .requests()
+        .into_iter()
+        .rfind(|r| r.rpc == Some("PostWorkflows"))
+        .unwrap();
+    let nodes = &posted.body.unwrap()["workflows"][0]["nodes"];
+    assert_eq!(nodes[1]["model"]["user_id"], "clarifai");
+    assert_eq!(nodes[1]["model"]["model_version"]["id"], "aa7f");
+    assert_eq!(nodes[1]["node_inputs"][0]["node_id"], "det");
+    assert!(
+        nodes[0]["model"]["model_version"]["id"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
+    let bad = app
+        .create_workflow_from_yaml(
+            "workflow:\n  id: w\n  nodes:\n    - id: a\n      model: {model_id: nope}\n",
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, Error::InvalidInput(_)), "{bad}");
+    validate_all(&fake);
+}

@@ -883,12 +883,25 @@ fn handle(
         "ListModels" => ok(json!({"models": page(list(state, "models"), query)})),
         "GetModel" => {
             let mid = id("model_id");
-            let model = state
-                .kind(&scope, "models")
-                .get(&mid)
-                .cloned()
-                .unwrap_or_else(|| json!({"id": mid, "app_id": app, "user_id": user, "model_type_id": "visual-classifier"}));
+            // Models of the fake user's apps exist once created; others' (public) models always do.
+            let model = match state.kind(&scope, "models").get(&mid).cloned() {
+                Some(m) => m,
+                None if user == FAKE_USER => {
+                    return fail(StatusCode::MODEL_DOES_NOT_EXIST, "model does not exist");
+                }
+                None => {
+                    json!({"id": mid, "app_id": app, "user_id": user, "model_type_id": "visual-classifier"})
+                }
+            };
             let mut model = model;
+            if model.get("model_version").is_none()
+                && let Some(v) = list(state, "model_versions")
+                    .into_iter()
+                    .rev()
+                    .find(|v| v["model_id"] == mid.as_str())
+            {
+                model["model_version"] = v;
+            }
             if let Some(v) = q("version_id").first() {
                 model["model_version"] = state
                     .kind(&scope, "model_versions")
