@@ -193,10 +193,10 @@ pub mod base64_bytes {
 
     /// Serializes as padded standard base64.
     pub fn serialize<S: Serializer>(v: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&base64::display::Base64Display::new(
-            v,
-            &base64::engine::general_purpose::STANDARD,
-        ))
+        // One allocation and one pass: faster than `collect_str` over a `Base64Display`,
+        // whose small chunks each go through the serializer's escaping.
+        use base64::Engine as _;
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
     }
 
     /// Accepts padded, unpadded or URL-safe base64, or `null` (empty).
