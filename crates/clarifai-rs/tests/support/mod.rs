@@ -10,13 +10,10 @@ use clarifai::Clarifai;
 use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-/// `shared/<relative>`, from `VISION_SDK_SHARED_DIR` or the workspace's `../shared`.
+/// `shared/<relative>` (the workspace's facts folder, `VISION_SDK_SHARED_DIR`); `None` outside
+/// CI when it is absent (a failure under CI).
 pub fn shared(relative: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("VISION_SDK_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = base.join(relative);
-    path.exists().then_some(path)
+    vision_sdk_common::__private::shared_path(relative)
 }
 
 /// A client for a mock server.
