@@ -156,7 +156,8 @@ pub use vision_sdk_common::{
 mod test_support {
     /// A file of the shared facts folder, `None` (outside CI) when the folder is absent.
     pub(crate) fn shared_text(relative: &str) -> Option<String> {
-        let path = vision_sdk_common::__private::shared_path(relative)?;
+        let path =
+            vision_sdk_testkit::require_shared(relative, &vision_sdk_testkit::current_test_name())?;
         Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
     }
 }

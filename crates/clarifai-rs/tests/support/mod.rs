@@ -13,7 +13,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::a
 /// `shared/<relative>` (the workspace's facts folder, `VISION_SDK_SHARED_DIR`); `None` outside
 /// CI when it is absent (a failure under CI).
 pub fn shared(relative: &str) -> Option<PathBuf> {
-    vision_sdk_common::__private::shared_path(relative)
+    vision_sdk_testkit::require_shared(relative, &vision_sdk_testkit::current_test_name())
 }
 
 /// A client for a mock server.
