@@ -120,7 +120,7 @@ fn rezip(zip_bytes: &[u8], f: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for i in 0..archive.len() {
         let mut member = archive.by_index(i).unwrap();
-        let name = member.name().to_owned();
+        let name = member.name().unwrap().into_owned();
         let mut data = Vec::new();
         member.read_to_end(&mut data).unwrap();
         out.start_file(name.as_str(), options).unwrap();
