@@ -247,7 +247,9 @@ fn calls() -> Vec<Call> {
             retries: Retries::NonIdempotent,
             archive: false,
             run: |d, _| {
-                Box::pin(async move { dbg(d.classification().begin(image(), &TaskOptions::new()).await) })
+                Box::pin(async move {
+                    dbg(d.classification().begin(image(), &TaskOptions::new()).await)
+                })
             },
         },
         Call {
@@ -266,7 +268,10 @@ fn calls() -> Vec<Call> {
             archive: false,
             run: |d, _| {
                 Box::pin(async move {
-                    dbg(d.classification().start(UUID, "m/houses", &TaskOptions::new()).await)
+                    dbg(d
+                        .classification()
+                        .start(UUID, "m/houses", &TaskOptions::new())
+                        .await)
                 })
             },
         },
@@ -283,9 +288,9 @@ fn calls() -> Vec<Call> {
             retries: Retries::NonIdempotent,
             archive: false,
             run: |d, _| {
-                Box::pin(async move {
-                    dbg(d.classification().predict_image(image(), "m/houses").await)
-                })
+                Box::pin(
+                    async move { dbg(d.classification().predict_image(image(), "m/houses").await) },
+                )
             },
         },
     ];
@@ -442,7 +447,10 @@ fn script(fault: Fault, call: &Call, router: &Router, base: &str, other: &FaultS
     match fault {
         Fault::Ok => router.push(p, ok()),
         Fault::TooManyThenOk(ra) => {
-            router.push(p, Reply::json(429, r#"{"detail":"slow down"}"#).retry_after(ra));
+            router.push(
+                p,
+                Reply::json(429, r#"{"detail":"slow down"}"#).retry_after(ra),
+            );
             router.push(p, ok());
         }
         Fault::TooManyAlways => router.fallback(
@@ -455,9 +463,14 @@ fn script(fault: Fault, call: &Call, router: &Router, base: &str, other: &FaultS
             router.push(p, ok());
         }
         Fault::ServerErrorAlways => router.fallback(p, Reply::json(500, r#"{"detail":"boom"}"#)),
-        Fault::ClientErrorJson(s) => router.fallback(p, Reply::json(s, r#"{"detail":"bad input"}"#)),
+        Fault::ClientErrorJson(s) => {
+            router.fallback(p, Reply::json(s, r#"{"detail":"bad input"}"#))
+        }
         Fault::ClientErrorHtml(s) => {
-            router.fallback(p, Reply::html(s, "<html><body><h1>AccessDenied</h1></body></html>"));
+            router.fallback(
+                p,
+                Reply::html(s, "<html><body><h1>AccessDenied</h1></body></html>"),
+            );
         }
         Fault::ResetBeforeResponse => router.fallback(p, Step::Reset),
         // The upload's 204 has no body to cut.
@@ -471,7 +484,9 @@ fn script(fault: Fault, call: &Call, router: &Router, base: &str, other: &FaultS
             ok().body(r#"{"prediction_task_uuid":"3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f","x":1}"#)
                 .ending(Ending::CloseMidBody { after: 10 }),
         ),
-        Fault::ShortBody => router.fallback(p, ok().ending(Ending::ShortBody { declared: 1 << 16 })),
+        Fault::ShortBody => {
+            router.fallback(p, ok().ending(Ending::ShortBody { declared: 1 << 16 }))
+        }
         Fault::SlowHeaders => router.fallback(p, ok().delay_headers(Duration::from_millis(300))),
         Fault::SlowDrip => {
             if p == UPLOAD {
@@ -560,7 +575,10 @@ fn script(fault: Fault, call: &Call, router: &Router, base: &str, other: &FaultS
             if !decodes(call) {
                 return false;
             }
-            router.push(p, Reply::large(200, LARGE).header("x-frames-per-second", "1"));
+            router.push(
+                p,
+                Reply::large(200, LARGE).header("x-frames-per-second", "1"),
+            );
         }
         Fault::NonUtf8 => {
             if !decodes(call) {
@@ -844,7 +862,10 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
     }
     let received = settle(&main, call.path, e.requests).await;
     if received > e.requests || (e.exact_requests && received != e.requests) {
-        fail(format!("{received} requests to {}, expected {}", call.path, e.requests));
+        fail(format!(
+            "{received} requests to {}, expected {}",
+            call.path, e.requests
+        ));
     }
     let duplicate = call.retries == Retries::NonIdempotent && e.reached && received > e.requests;
     // The steps before the faulty one ran once each (a flow never repeats a create).
@@ -910,7 +931,11 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
     let leaked_text = shown.iter().find(|s| s.contains(MARKER));
     if let Some(text) = leaked_text {
         let at = text.find(MARKER).unwrap_or(0);
-        let from = text[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);
+        let from = text[..at]
+            .char_indices()
+            .rev()
+            .nth(80)
+            .map_or(0, |(i, _)| i);
         fail(format!("key in caller-visible text: …{}…", &text[from..at]));
     }
     let leaked_other = other.saw(&key);
@@ -975,7 +1000,9 @@ fn check_traces(tally: &mut Tally) {
         let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line = text[from..].lines().next().unwrap_or("");
         tally.key_leaks += 1;
-        tally.failures.push(format!("key in tracing output: {line}"));
+        tally
+            .failures
+            .push(format!("key in tracing output: {line}"));
     }
     if !text.contains("vision_sdk.request") {
         tally.failures.push("no trace output captured".into());
@@ -1022,7 +1049,10 @@ async fn a_status_that_never_completes_times_out_in_virtual_time() {
     let main = FaultServer::start().await;
     let router = Router::default();
     router.install(&main);
-    router.fallback(STATUS, Reply::json(200, status_json("predicting").to_string()));
+    router.fallback(
+        STATUS,
+        Reply::json(200, status_json("predicting").to_string()),
+    );
     let clock = ManualClock::new();
     let key = key_for(90_000);
     let client = client(&main.base_url(), &key, &clock, LONG_TIMEOUT);
@@ -1041,9 +1071,21 @@ async fn a_status_that_never_completes_times_out_in_virtual_time() {
     let polls = count(&main, STATUS);
     // First poll immediate, one per second, one last at the deadline.
     assert!((5..=7).contains(&polls), "{polls} polls");
-    assert!(clock.elapsed() <= Duration::from_secs(6), "{:?}", clock.elapsed());
-    assert!(clock.elapsed() >= Duration::from_secs(5), "{:?}", clock.elapsed());
-    assert!(started.elapsed() < Duration::from_secs(5), "real time {:?}", started.elapsed());
+    assert!(
+        clock.elapsed() <= Duration::from_secs(6),
+        "{:?}",
+        clock.elapsed()
+    );
+    assert!(
+        clock.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        clock.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "real time {:?}",
+        started.elapsed()
+    );
     assert!(!error_text(&err).contains(MARKER));
 }
 
@@ -1056,7 +1098,10 @@ async fn a_failed_task_is_a_task_error_and_results_are_never_fetched() {
     router.fallback(BEGIN, ok_reply(BEGIN, &base, false));
     router.fallback(UPLOAD, ok_reply(UPLOAD, &base, false));
     router.fallback(START, ok_reply(START, &base, false));
-    router.push(STATUS, Reply::json(200, status_json("predicting").to_string()));
+    router.push(
+        STATUS,
+        Reply::json(200, status_json("predicting").to_string()),
+    );
     router.fallback(
         STATUS,
         Reply::json(200, status_json("failed_internal_error").to_string()),
@@ -1069,7 +1114,10 @@ async fn a_failed_task_is_a_task_error_and_results_are_never_fetched() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::TaskFailed { .. }), "{err:?}");
-    assert!(matches!(err.task_status(), Some(s) if s.is_failed()), "{err:?}");
+    assert!(
+        matches!(err.task_status(), Some(s) if s.is_failed()),
+        "{err:?}"
+    );
     assert!(matches!(
         err.task_status(),
         Some(PredictionTaskState::Failed(s)) if s == "failed_internal_error"
@@ -1086,7 +1134,11 @@ async fn a_failed_task_is_a_task_error_and_results_are_never_fetched() {
 async fn presigned_upload_403_500_and_reset_inside_a_flow() {
     // 403: not retried; 500 and reset: retried by the upload policy, then reported.
     for (step, want_uploads, want_status) in [
-        (Step::Reply(Reply::html(403, "<Error><Code>AccessDenied</Code></Error>")), 1, Some(403)),
+        (
+            Step::Reply(Reply::html(403, "<Error><Code>AccessDenied</Code></Error>")),
+            1,
+            Some(403),
+        ),
         (Step::Reply(Reply::json(500, "{}")), 3, Some(500)),
         (Step::Reset, 3, None),
     ] {
@@ -1104,13 +1156,21 @@ async fn presigned_upload_403_500_and_reset_inside_a_flow() {
             .predict_image(image(), "m/houses")
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::UploadFailed { .. }), "{step:?}: {err:?}");
+        assert!(
+            matches!(err, Error::UploadFailed { .. }),
+            "{step:?}: {err:?}"
+        );
         assert_eq!(err.task_uuid(), Some(UUID));
         assert_eq!(err.status().map(|s| s.as_u16()), want_status, "{err:?}");
         assert_eq!(count(&main, UPLOAD), want_uploads, "{step:?}");
         assert_eq!(count(&main, BEGIN), 1);
         assert_eq!(count(&main, START), 0, "no start after a failed upload");
-        assert!(main.requests().iter().filter(|r| r.path == UPLOAD).all(|r| !r.mentions(&key)));
+        assert!(
+            main.requests()
+                .iter()
+                .filter(|r| r.path == UPLOAD)
+                .all(|r| !r.mentions(&key))
+        );
         assert!(!error_text(&err).contains(MARKER));
     }
 }
@@ -1208,6 +1268,9 @@ fn fuzzed_archives_and_parquet_are_typed_errors_never_panics() {
         );
     }
     assert!(panics.is_empty(), "panicked on inputs {panics:?}");
-    assert!(errors > INPUTS / 4, "{errors} errors: the mutations should mostly fail");
+    assert!(
+        errors > INPUTS / 4,
+        "{errors} errors: the mutations should mostly fail"
+    );
     assert!(took < Duration::from_secs(30), "{took:?}");
 }

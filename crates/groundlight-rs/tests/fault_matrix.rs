@@ -147,7 +147,9 @@ fn calls() -> Vec<Call> {
             method: "POST",
             kind: NonIdempotent,
             model: Model::Detector,
-            run: |gl| Box::pin(async move { dbg(gl.create_detector("door", "Is it open?").send().await) }),
+            run: |gl| {
+                Box::pin(async move { dbg(gl.create_detector("door", "Is it open?").send().await) })
+            },
         },
         Call {
             name: "update_detector_confidence_threshold",
@@ -155,7 +157,9 @@ fn calls() -> Vec<Call> {
             kind: Idempotent,
             model: Model::Detector,
             run: |gl| {
-                Box::pin(async move { dbg(gl.update_detector_confidence_threshold("det_1", 0.8).await) })
+                Box::pin(
+                    async move { dbg(gl.update_detector_confidence_threshold("det_1", 0.8).await) },
+                )
             },
         },
         Call {
@@ -201,7 +205,9 @@ fn calls() -> Vec<Call> {
             method: "POST",
             kind: NonIdempotent,
             model: Model::ImageQuery,
-            run: |gl| Box::pin(async move { dbg(gl.ask_async("det_1", Image::from(JPEG)).send().await) }),
+            run: |gl| {
+                Box::pin(async move { dbg(gl.ask_async("det_1", Image::from(JPEG)).send().await) })
+            },
         },
         Call {
             name: "get_image_query",
@@ -283,9 +289,7 @@ fn ok_body(call: &Call) -> (u16, Value) {
             200,
             json!({"count": 1, "next": null, "previous": null, "results": [detector_json()]}),
         ),
-        "submit_image_query" | "submit_image_query(id)" | "ask_async" => {
-            (200, image_query_json())
-        }
+        "submit_image_query" | "submit_image_query(id)" | "ask_async" => (200, image_query_json()),
         "get_image_query" => (200, image_query_json()),
         "list_image_queries" => (
             200,
@@ -829,8 +833,10 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
                     fail("is_unauthorized() is false".into());
                 }
                 Fault::ClientErrorHtml(404)
-                    if matches!(call.name, "get_detector" | "update_detector_confidence_threshold" | "delete_detector")
-                        && !err.is_not_found() =>
+                    if matches!(
+                        call.name,
+                        "get_detector" | "update_detector_confidence_threshold" | "delete_detector"
+                    ) && !err.is_not_found() =>
                 {
                     fail("is_not_found() is false".into());
                 }
@@ -854,7 +860,11 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
     let leaked_text = shown.iter().find(|s| s.contains(MARKER));
     if let Some(text) = leaked_text {
         let at = text.find(MARKER).unwrap_or(0);
-        let from = text[..at].char_indices().rev().nth(80).map_or(0, |(i, _)| i);
+        let from = text[..at]
+            .char_indices()
+            .rev()
+            .nth(80)
+            .map_or(0, |(i, _)| i);
         fail(format!("key in caller-visible text: …{}…", &text[from..at]));
     }
     let leaked_other = other.saw(&key);
@@ -864,7 +874,12 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
     if fault == Fault::RedirectCrossOrigin && other.request_count() != 0 {
         fail("the redirect was followed".into());
     }
-    if received > 0 && !main.requests().iter().all(|r| !r.complete || r.mentions(&key)) {
+    if received > 0
+        && !main
+            .requests()
+            .iter()
+            .all(|r| !r.complete || r.mentions(&key))
+    {
         fail("a request lacked the key".into());
     }
     tally.duplicate_sends = usize::from(duplicate);
@@ -912,7 +927,9 @@ fn check_traces(tally: &mut Tally) {
         let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line = text[from..].lines().next().unwrap_or("");
         tally.key_leaks += 1;
-        tally.failures.push(format!("key in tracing output: {line}"));
+        tally
+            .failures
+            .push(format!("key in tracing output: {line}"));
     }
     if !text.contains("vision_sdk.request") {
         tally.failures.push("no trace output captured".into());
@@ -973,8 +990,16 @@ fn mutate(rng: &mut fastrand::Rng, seed: &[u8]) -> Vec<u8> {
             2 => {
                 let i = rng.usize(..=bytes.len());
                 let tokens: [&[u8]; 10] = [
-                    b"null", b"-3", b"7.5", b"1e309", b"\"\"", b"{}", b"[]", b"\"\\ud800\"",
-                    b"true", b"18446744073709551616",
+                    b"null",
+                    b"-3",
+                    b"7.5",
+                    b"1e309",
+                    b"\"\"",
+                    b"{}",
+                    b"[]",
+                    b"\"\\ud800\"",
+                    b"true",
+                    b"18446744073709551616",
                 ];
                 let t = tokens[rng.usize(..tokens.len())];
                 bytes.splice(i..i, t.iter().copied());
@@ -1075,6 +1100,9 @@ async fn fuzzed_answers_are_typed_errors_or_models() {
     }
     assert!(other.is_empty(), "{other:?}");
     assert_eq!(ok + decode, INPUTS);
-    assert!(decode > INPUTS / 4, "the mutations should mostly fail to decode");
+    assert!(
+        decode > INPUTS / 4,
+        "the mutations should mostly fail to decode"
+    );
     assert!(took < Duration::from_secs(20), "{took:?}");
 }
