@@ -912,7 +912,7 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
 
     let sleeps = clock.sleeps();
     let slept: Duration = sleeps.iter().sum();
-    let overrun = slept > BUDGET;
+    let overrun = slept > BUDGET || clock.elapsed() > BUDGET;
     if overrun {
         fail(format!("slept {slept:?}, budget {BUDGET:?}"));
     }
