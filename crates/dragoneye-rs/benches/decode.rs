@@ -28,7 +28,6 @@
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use dragoneye::results::encode::{
@@ -437,17 +436,8 @@ fn edge_case_video() -> (Vec<VideoDetectedObject>, Vec<i64>) {
 // ---------------------------------------------------------------------------------------------
 // Files, Python
 
-/// The workspace `target` directory: `CARGO_TARGET_DIR`, else the nearest ancestor of this
-/// executable holding Cargo's `CACHEDIR.TAG`.
 fn target_dir() -> BoxResult<PathBuf> {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    let exe = std::env::current_exe()?;
-    exe.ancestors()
-        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| "cannot find the target directory (set CARGO_TARGET_DIR)".into())
+    Ok(vision_sdk_testkit::bench::target_dir()?)
 }
 
 fn crate_dir() -> PathBuf {
@@ -501,37 +491,28 @@ fn run_python(
         Kind::Image => (IMAGE_UUID, IMAGE_FILE),
     };
     let script = crate_dir().join("benches").join("decode_python.py");
-    let output = Command::new(python)
-        .arg(&script)
-        .arg(zip)
-        .args([
-            "--kind",
-            kind.as_str(),
-            "--uuid",
-            uuid,
-            "--file-name",
-            file_name,
-        ])
-        .args(["--fps", &FPS.to_string(), "--runs", &runs.to_string()])
-        .arg("--dump-json")
-        .arg(dump_json)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "{} failed ({}):\n{}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+    let fps = FPS.to_string();
+    let runs = runs.to_string();
+    let mut args: Vec<&std::ffi::OsStr> = vec![zip.as_os_str()];
+    for arg in [
+        "--kind",
+        kind.as_str(),
+        "--uuid",
+        uuid,
+        "--file-name",
+        file_name,
+        "--fps",
+        &fps,
+        "--runs",
+        &runs,
+        "--dump-json",
+    ] {
+        args.push(arg.as_ref());
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| {
-        format!(
-            "unreadable output of {}: {e}\n{}",
-            script.display(),
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
+    args.push(dump_json.as_os_str());
+    let stdout = vision_sdk_testkit::bench::run_python(python, &script, args)?;
+    serde_json::from_str(&stdout)
+        .map_err(|e| format!("unreadable output of {}: {e}\n{stdout}", script.display()))
 }
 
 /// The first difference between two JSON values, as a path and both sides (`None` if equal).
@@ -757,13 +738,7 @@ fn main() -> BoxResult<()> {
     let python = if skip_python {
         Err("skipped (DECODE_BENCH_SKIP_PYTHON)".to_owned())
     } else {
-        std::env::var_os("VISION_SDK_BENCH_PYTHON")
-            .map(PathBuf::from)
-            .ok_or_else(|| {
-                "VISION_SDK_BENCH_PYTHON is not set: run `cargo xtask bench decode`, which prepares \
-                 the Python venv with benches/requirements.txt"
-                    .to_owned()
-            })
+        vision_sdk_testkit::bench::bench_python("decode")
     };
     let mut cross_check_failed = false;
     if let Ok(python) = &python {

@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use vision_sdk_common::CredentialError;
 use vision_sdk_common::error::{DecodeError, HttpError};
-use vision_sdk_common::http::StatusCode;
 use vision_sdk_common::media::MediaError;
 
 use crate::models::{PredictionTaskState, PredictionTaskStatusResponse};
@@ -235,36 +234,13 @@ impl Error {
         }
     }
 
-    /// The HTTP status: of a non-success answer, or of a success answer that did not decode.
-    pub fn status(&self) -> Option<StatusCode> {
+    vision_sdk_common::error_accessors!();
+
+    /// The JSON decode error, if the server's success answer did not decode.
+    pub fn decode_error(&self) -> Option<&vision_sdk_common::DecodeError> {
         match self {
-            Self::Decode(e) => Some(e.status),
-            _ => self.http_error().and_then(HttpError::status),
-        }
-    }
-
-    /// Whether the same call, made again unchanged, may succeed: a status this crate retries
-    /// (429) beyond the retry budget, or a 5xx of the upload; a connect error; a timeout; a
-    /// broken or cut-short connection.
-    ///
-    /// `false` for local failures, decode errors, [`HttpError::OutcomeUnknown`] (find out
-    /// first whether it happened), a failed task, and
-    /// [`PredictionTimeout`](Self::PredictionTimeout) (the wait was spent and the task is
-    /// still running: wait again with its uuid rather than submitting the media again).
-    pub fn is_retryable(&self) -> bool {
-        self.http_error().is_some_and(HttpError::is_retryable)
-    }
-
-    /// How long the server asked to wait (`Retry-After`), when it said.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.http_error().and_then(HttpError::retry_after)
-    }
-
-    /// The server's request id (`X-Request-Id`), when it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Self::Decode(e) => e.request_id.as_deref(),
-            _ => self.http_error().and_then(HttpError::request_id),
+            Self::Decode(e) => Some(e),
+            _ => None,
         }
     }
 

@@ -56,7 +56,10 @@ async fn child_reads_key_from_env() {
         .await
         .unwrap();
     // The builder without a key reads DRAGONEYE_API_KEY.
-    let from_env = Dragoneye::builder().base_url(fake.uri()).build().unwrap();
+    let from_env = Dragoneye::builder()
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
     let status = from_env
         .classification()
         .status(&task.prediction_task_uuid)
@@ -64,7 +67,7 @@ async fn child_reads_key_from_env() {
         .unwrap();
     assert!(status.status.is_success());
     let last = fake.requests().pop().unwrap();
-    assert_eq!(last.api_key.as_deref(), Some("env-key-456"));
+    assert_eq!(last.header("x-api-key"), Some("env-key-456"));
     Dragoneye::from_env().unwrap();
 }
 
@@ -93,9 +96,9 @@ async fn key_goes_to_the_api_and_never_to_the_upload_url() {
     assert_eq!(requests.len(), 6);
     for request in &requests {
         if request.path == dragoneye::testing::UPLOAD_PATH {
-            assert_eq!(request.api_key, None);
+            assert_eq!(request.header("x-api-key"), None);
         } else {
-            assert_eq!(request.api_key.as_deref(), Some(fake.api_key().as_str()));
+            assert_eq!(request.header("x-api-key"), Some(fake.api_key().as_str()));
         }
     }
     assert_eq!(fake.requests_to(Endpoint::Upload).len(), 1);
@@ -118,12 +121,15 @@ async fn trailing_slash_and_custom_http_client() {
     let http = reqwest::Client::builder().build().unwrap();
     let client = Dragoneye::builder()
         .api_key(fake.api_key())
-        .base_url(format!("{}/", fake.uri()))
+        .base_url(format!("{}/", fake.base_url()))
         .http_client(http)
         .clock(std::sync::Arc::new(ManualClock::new()))
         .build()
         .unwrap();
-    assert_eq!(client.base_url().as_str(), format!("{}/", fake.uri()));
+    assert_eq!(
+        client.base_url().as_str(),
+        format!("{}/", fake.base_url().trim_end_matches('/'))
+    );
     let task = client
         .classification()
         .submit(

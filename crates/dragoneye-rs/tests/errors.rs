@@ -120,7 +120,10 @@ async fn begin_400_carries_the_detail() {
     let Some((fake, scenario)) = fake_for("I begin 400 with detail", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::new(Endpoint::Begin, 400).detail("injected 400 on begin"));
+    fake.inject(
+        Fault::status(Endpoint::Begin, 400)
+            .json(&serde_json::json!({ "detail": "injected 400 on begin" })),
+    );
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::TaskBeginFailed { .. }), "{err:?}");
     assert_eq!(err.to_string(), "injected 400 on begin");
@@ -132,8 +135,8 @@ async fn begin_400_carries_the_detail() {
 #[tokio::test]
 async fn begin_400_without_json_and_begin_500() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 400).body("bad request", "text/plain"));
-    fake.inject(Fault::new(Endpoint::Begin, 500));
+    fake.inject(Fault::status(Endpoint::Begin, 400).body("bad request", "text/plain"));
+    fake.inject(Fault::status(Endpoint::Begin, 500));
     for status in [400, 500] {
         let err = predict_image(&fake, &ManualClock::new()).await;
         assert!(matches!(err, Error::TaskBeginFailed { .. }), "{err:?}");
@@ -177,7 +180,7 @@ async fn predict_500_is_an_api_error() {
     let Some((fake, scenario)) = fake_for("L predict 500", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::new(Endpoint::Predict, 500));
+    fake.inject(Fault::status(Endpoint::Predict, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::TaskStartFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
@@ -189,7 +192,7 @@ async fn status_500_is_an_api_error() {
     let Some((fake, scenario)) = fake_for("S status 500", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::new(Endpoint::Status, 500));
+    fake.inject(Fault::status(Endpoint::Status, 500));
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::StatusFailed { .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
@@ -201,7 +204,10 @@ async fn results_400_is_results_unavailable_with_detail() {
     let Some((fake, scenario)) = fake_for("M results 400", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::new(Endpoint::Results, 400).detail("injected 400 on results"));
+    fake.inject(
+        Fault::status(Endpoint::Results, 400)
+            .json(&serde_json::json!({ "detail": "injected 400 on results" })),
+    );
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::ResultsUnavailable { .. }), "{err:?}");
     assert_eq!(err.to_string(), "injected 400 on results");
@@ -214,7 +220,7 @@ async fn results_404_is_results_unavailable() {
     let Some((fake, scenario)) = fake_for("N results 404", IMAGE_UUID).await else {
         return;
     };
-    fake.inject(Fault::new(Endpoint::Results, 404));
+    fake.inject(Fault::status(Endpoint::Results, 404));
     let err = predict_image(&fake, &ManualClock::new()).await;
     assert!(matches!(err, Error::ResultsUnavailable { .. }), "{err:?}");
     assert!(
@@ -338,13 +344,10 @@ async fn unknown_tasks_are_404_and_an_image_must_be_an_image() {
 
 #[tokio::test]
 async fn transport_errors_are_retryable_transport_errors() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
     let clock = ManualClock::new();
     let client = dragoneye::Dragoneye::builder()
         .api_key("k")
-        .base_url(format!("http://127.0.0.1:{port}"))
+        .base_url(vision_sdk_testkit::dead_url())
         .max_retries(2)
         .clock(std::sync::Arc::new(clock.clone()))
         .build()

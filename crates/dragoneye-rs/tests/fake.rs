@@ -80,8 +80,8 @@ async fn starting_without_an_upload_fails_the_task() {
 #[tokio::test]
 async fn faults_are_consumed_in_order_and_counted() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 503).times(2));
-    fake.inject(Fault::new(Endpoint::Status, 418).body("teapot", "text/plain"));
+    fake.inject(Fault::status(Endpoint::Status, 503).times(2));
+    fake.inject(Fault::status(Endpoint::Status, 418).body("teapot", "text/plain"));
     let clock = ManualClock::new();
     let client = client(&fake, &clock);
     let c = client.classification();
@@ -94,7 +94,33 @@ async fn faults_are_consumed_in_order_and_counted() {
     let recorded: Vec<u16> = fake
         .requests_to(Endpoint::Status)
         .iter()
-        .map(|r| r.status)
+        .filter_map(|r| r.status)
         .collect();
     assert_eq!(recorded, statuses);
+}
+
+/// The family shape of a fake (the same test exists for every provider's fake).
+#[tokio::test]
+async fn the_fake_has_the_family_shape() {
+    use dragoneye::testing::RecordedRequest;
+    fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+    clone_send_sync::<FakeDragoneye>();
+    let fake = FakeDragoneye::start_with_key("k-1").await;
+    let _default: FakeDragoneye = FakeDragoneye::start().await;
+    let base_url: String = fake.base_url();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    assert_eq!(fake.api_key(), "k-1");
+    let _builder: dragoneye::DragoneyeBuilder = fake.client_builder();
+    let _client: dragoneye::Dragoneye = fake.client();
+    fake.inject(Fault::status("*", 503));
+    let clone = fake.clone();
+    let err = client(&clone, &dragoneye::ManualClock::new())
+        .classification()
+        .status("t")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    let requests: Vec<RecordedRequest> = fake.requests();
+    assert_eq!(requests.len(), 1, "clones share one server");
+    assert_eq!(requests[0].status, Some(503));
 }

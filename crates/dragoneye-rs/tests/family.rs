@@ -46,7 +46,7 @@ async fn c1_constructors_fall_back_to_the_environment_and_send_nothing() {
     let status = from_env.classification().status("no-such-task").await;
     assert!(status.is_err());
     assert_eq!(
-        fake.requests()[0].api_key.as_deref(),
+        fake.requests()[0].header("x-api-key"),
         Some("env-key"),
         "the key came from DRAGONEYE_API_KEY"
     );
@@ -208,7 +208,9 @@ async fn c8_media_is_lazy_and_checked_at_send_before_any_request() {
 #[tokio::test]
 async fn c9_one_error_enum_with_the_family_variants_and_accessors() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 404).detail("no such task"));
+    fake.inject(
+        Fault::status(Endpoint::Status, 404).json(&serde_json::json!({ "detail": "no such task" })),
+    );
     let clock = ManualClock::new();
     let err = fake_client(&fake, &clock)
         .classification()
@@ -318,7 +320,7 @@ async fn c13_c14_the_fake_has_the_family_shape_and_runs_without_features() {
     let other = FakeDragoneye::start_with_key("other-key").await;
     assert_eq!(other.api_key(), "other-key");
     let copy = fake.clone();
-    copy.inject(Fault::new(Endpoint::Status, 503));
+    copy.inject(Fault::status(Endpoint::Status, 503));
     let _ = fake.client_builder().build().unwrap();
     let err = fake
         .client()
@@ -363,8 +365,8 @@ async fn c15_spans_carry_the_sdk_method_name_and_never_the_key() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Begin, 429));
-    fake.inject(Fault::new(Endpoint::Status, 429));
+    fake.inject(Fault::status(Endpoint::Begin, 429));
+    fake.inject(Fault::status(Endpoint::Status, 429));
     let clock = ManualClock::new();
     let client = fake_client(&fake, &clock);
     client
@@ -372,7 +374,7 @@ async fn c15_spans_carry_the_sdk_method_name_and_never_the_key() {
         .predict_image(Image::from_bytes(JPEG, "image/jpeg"), "m")
         .await
         .unwrap();
-    fake.inject(Fault::new(Endpoint::Status, 429));
+    fake.inject(Fault::status(Endpoint::Status, 429));
     client.classification().status("t").await.unwrap_err();
     let text = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(text.contains("operation=\"predict_image\""), "{text}");
@@ -389,10 +391,10 @@ async fn c16_c17_what_is_retried_and_what_is_never_sent_twice() {
     let clock = ManualClock::new();
     let client = fake_client(&fake, &clock);
     // A 5xx of an API call is returned at once, for reads and creates alike.
-    fake.inject(Fault::new(Endpoint::Status, 503));
+    fake.inject(Fault::status(Endpoint::Status, 503));
     client.classification().status("t").await.unwrap_err();
     assert_eq!(fake.requests_to(Endpoint::Status).len(), 1);
-    fake.inject(Fault::new(Endpoint::Begin, 500));
+    fake.inject(Fault::status(Endpoint::Begin, 500));
     let err = client
         .classification()
         .submit(
@@ -406,7 +408,7 @@ async fn c16_c17_what_is_retried_and_what_is_never_sent_twice() {
     assert_eq!(fake.requests_to(Endpoint::Begin).len(), 1);
     // A 429 is retried, even for the non-idempotent begin (not acted upon).
     fake.set_pending_polls(0);
-    fake.inject(Fault::new(Endpoint::Begin, 429).retry_after(1));
+    fake.inject(Fault::status(Endpoint::Begin, 429).retry_after(1));
     client
         .classification()
         .submit(

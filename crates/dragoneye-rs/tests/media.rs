@@ -1,19 +1,13 @@
 //! Media validation (the official `Image` / `Video` constructors), checked when the media is
 //! opened (as every call does before its first request).
 
-use std::io::Write as _;
-
 use dragoneye::common::MediaError;
 use dragoneye::{Error, Image, Media, PathOptions, Video};
 
-fn temp(name: &str, content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::File::create(&path)
-        .unwrap()
-        .write_all(content)
-        .unwrap();
-    (dir, path)
+fn temp(name: &str, content: &[u8]) -> (vision_sdk_testkit::TempFile, std::path::PathBuf) {
+    let file = vision_sdk_testkit::temp_file(name, content);
+    let path = file.path().to_path_buf();
+    (file, path)
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ fn client(fake: &FakeDragoneye) -> Dragoneye {
 }
 
 fn form(fake: &FakeDragoneye, endpoint: Endpoint) -> Vec<(String, String)> {
-    fake.requests_to(endpoint).pop().unwrap().form
+    fake.requests_to(endpoint).pop().unwrap().form()
 }
 
 #[tokio::test]

@@ -300,7 +300,7 @@ async fn the_upload_has_its_own_policy_and_a_timeout() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Upload, 503).times(3));
+    fake.inject(Fault::status(Endpoint::Upload, 503).times(3));
     let clock = ManualClock::new();
     let client = fake
         .client_builder()
@@ -317,7 +317,7 @@ async fn the_upload_has_its_own_policy_and_a_timeout() {
     assert_eq!(client.upload_retry_policy().attempts(), 5);
 
     // As the official SDK: never retried.
-    fake.inject(Fault::new(Endpoint::Upload, 503));
+    fake.inject(Fault::status(Endpoint::Upload, 503));
     let once = fake
         .client_builder()
         .clock(Arc::new(clock.clone()))
@@ -383,8 +383,8 @@ async fn status_and_results_retry_429_but_not_5xx() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Results, 429).times(2));
-    fake.inject(Fault::new(Endpoint::Status, 429));
+    fake.inject(Fault::status(Endpoint::Results, 429).times(2));
+    fake.inject(Fault::status(Endpoint::Status, 429));
     let clock = ManualClock::new();
     let client = fake_client(&fake, &clock);
     client
@@ -394,7 +394,7 @@ async fn status_and_results_retry_429_but_not_5xx() {
         .unwrap();
     assert_eq!(fake.requests_to(Endpoint::Results).len(), 3);
     assert_eq!(fake.requests_to(Endpoint::Status).len(), 2);
-    fake.inject(Fault::new(Endpoint::Results, 502));
+    fake.inject(Fault::status(Endpoint::Results, 502));
     let err = client
         .classification()
         .get_image_results("t")
@@ -408,7 +408,7 @@ async fn status_and_results_retry_429_but_not_5xx() {
 #[tokio::test]
 async fn a_retried_call_stays_within_its_budget() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 429).times(usize::MAX));
     let clock = ManualClock::new();
     let client = fake
         .client_builder()
@@ -434,7 +434,7 @@ async fn a_retried_call_stays_within_its_budget() {
 
     // A Retry-After beyond the budget is not waited for; the caller sees it.
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 429).retry_after(600));
+    fake.inject(Fault::status(Endpoint::Status, 429).retry_after(600));
     let clock = ManualClock::new();
     let err = fake_client(&fake, &clock)
         .classification()
@@ -446,7 +446,7 @@ async fn a_retried_call_stays_within_its_budget() {
 
     // Backoff parameters are configurable.
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 429).times(3));
+    fake.inject(Fault::status(Endpoint::Status, 429).times(3));
     fake.push_task_uuid("t");
     let clock = ManualClock::new();
     let client = fake

@@ -23,9 +23,12 @@ use serde_json::Value;
 const IMAGE_UUID: &str = "3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f";
 const VIDEO_UUID: &str = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
 
-/// Reads `shared/fixtures/dragoneye/<name>`; `None` outside CI when the folder is missing.
+/// Reads `shared/fixtures/dragoneye/<name>`; `None` (a logged skip) outside CI when missing.
 fn fixture(name: &str) -> Option<Vec<u8>> {
-    let path = vision_sdk_common::__private::shared_path(&format!("fixtures/dragoneye/{name}"))?;
+    let path = vision_sdk_testkit::require_shared(
+        &format!("fixtures/dragoneye/{name}"),
+        &vision_sdk_testkit::current_test_name(),
+    )?;
     Some(std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())))
 }
 

@@ -23,10 +23,10 @@ async fn rate_limits_on_every_api_call_are_retried_with_jittered_backoff() {
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Begin, 429));
-    fake.inject(Fault::new(Endpoint::Predict, 429));
-    fake.inject(Fault::new(Endpoint::Status, 429).times(2));
-    fake.inject(Fault::new(Endpoint::Results, 429));
+    fake.inject(Fault::status(Endpoint::Begin, 429));
+    fake.inject(Fault::status(Endpoint::Predict, 429));
+    fake.inject(Fault::status(Endpoint::Status, 429).times(2));
+    fake.inject(Fault::status(Endpoint::Results, 429));
     let clock = ManualClock::new();
     let result = client(&fake, &clock)
         .classification()
@@ -39,7 +39,7 @@ async fn rate_limits_on_every_api_call_are_retried_with_jittered_backoff() {
     let ours = fake.requests();
     let methods: Vec<(String, String, u16)> = ours
         .iter()
-        .map(|r| (r.method.clone(), r.path.clone(), r.status))
+        .map(|r| (r.method.clone(), r.path.clone(), r.status.unwrap_or(0)))
         .collect();
     let golden: Vec<(String, String, u16)> = scenario["requests"]
         .as_array()
@@ -71,7 +71,7 @@ async fn exhausted_rate_limit_on_status_is_an_api_error() {
     };
     let fake = FakeDragoneye::start().await;
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
-    fake.inject(Fault::new(Endpoint::Status, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Status, 429).always());
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_retries(3)
@@ -103,7 +103,7 @@ async fn max_backoff_time_bounds_the_retries() {
         return;
     };
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 429).always());
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
         .max_backoff_time(Duration::from_secs(3))
@@ -133,7 +133,7 @@ async fn max_backoff_time_bounds_the_retries() {
 #[tokio::test]
 async fn default_policy_gives_ten_attempts_within_two_minutes() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 429).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 429).always());
     // Without a binding time budget: exactly 10 attempts, waits within 1, 2, 4 … 256 s.
     let clock = ManualClock::new();
     let client = builder(&fake, &clock)
@@ -175,7 +175,7 @@ async fn retry_after_is_honoured() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Status, 429).retry_after(7));
+    fake.inject(Fault::status(Endpoint::Status, 429).retry_after(7));
     let clock = ManualClock::new();
     client(&fake, &clock)
         .classification()
@@ -188,7 +188,7 @@ async fn retry_after_is_honoured() {
 #[tokio::test]
 async fn retry_after_beyond_the_budget_is_returned() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Status, 429).retry_after(600));
+    fake.inject(Fault::status(Endpoint::Status, 429).retry_after(600));
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -203,7 +203,7 @@ async fn retry_after_beyond_the_budget_is_returned() {
 #[tokio::test]
 async fn other_api_errors_are_not_retried() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Begin, 503).times(usize::MAX));
+    fake.inject(Fault::status(Endpoint::Begin, 503).always());
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -221,7 +221,7 @@ async fn upload_5xx_is_retried_and_the_file_resent_whole() {
     fake.set_pending_polls(0);
     let (objects, ts) = FakeDragoneye::sample_video_objects();
     fake.set_video_results(objects, Some(ts));
-    fake.inject(Fault::new(Endpoint::Upload, 503).times(2));
+    fake.inject(Fault::status(Endpoint::Upload, 503).times(2));
     let content = mp4_bytes(300_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clip.mp4");
@@ -237,13 +237,13 @@ async fn upload_5xx_is_retried_and_the_file_resent_whole() {
     let attempts = fake.requests_to(Endpoint::Upload);
     assert_eq!(
         attempts.iter().map(|r| r.status).collect::<Vec<_>>(),
-        vec![503, 503, 204]
+        vec![Some(503), Some(503), Some(204)]
     );
     for attempt in &attempts {
-        let file = attempt.parts.iter().find(|p| p.name == "file").unwrap();
-        assert_eq!(file.size, content.len() as u64);
-        assert_eq!(file.hash, content_hash(&content));
-        assert!(attempt.api_key.is_none());
+        let file = attempt.part("file").unwrap();
+        assert_eq!(file.size(), content.len() as u64);
+        assert_eq!(file.hash(), content_hash(&content));
+        assert!(attempt.header("x-api-key").is_none());
     }
     assert_eq!(fake.uploads().len(), 1);
     let sleeps = clock.sleeps();
@@ -258,7 +258,7 @@ async fn upload_4xx_is_not_retried() {
     };
     let fake = FakeDragoneye::start().await;
     fake.push_task_uuid("3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f");
-    fake.inject(Fault::new(Endpoint::Upload, 403));
+    fake.inject(Fault::status(Endpoint::Upload, 403));
     let clock = ManualClock::new();
     let err = client(&fake, &clock)
         .classification()
@@ -279,10 +279,7 @@ async fn upload_4xx_is_not_retried() {
 async fn upload_connection_errors_are_retried() {
     let fake = FakeDragoneye::start().await;
     // A port nobody listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    fake.set_upload_url(format!("http://127.0.0.1:{port}/upload"));
+    fake.set_upload_url(format!("{}/upload", vision_sdk_testkit::dead_url()));
     let clock = ManualClock::new();
     // The upload has its own policy (`max_retries` is the API calls').
     let client = builder(&fake, &clock)
@@ -314,7 +311,7 @@ async fn a_reader_of_unknown_length_is_buffered_so_its_upload_can_be_retried() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(FakeDragoneye::sample_image_objects());
-    fake.inject(Fault::new(Endpoint::Upload, 500));
+    fake.inject(Fault::status(Endpoint::Upload, 500));
     let clock = ManualClock::new();
     let content = jpeg_bytes(5000);
     let image = Image::from_stream(std::io::Cursor::new(content.clone()), "image/jpeg");
@@ -332,7 +329,7 @@ async fn a_reader_of_unknown_length_is_buffered_so_its_upload_can_be_retried() {
 #[tokio::test]
 async fn a_streamed_reader_is_sent_once() {
     let fake = FakeDragoneye::start().await;
-    fake.inject(Fault::new(Endpoint::Upload, 500));
+    fake.inject(Fault::status(Endpoint::Upload, 500));
     let clock = ManualClock::new();
     let content = jpeg_bytes(5000);
     let image = Image::from_stream_with_len(
@@ -351,7 +348,7 @@ async fn a_streamed_reader_is_sent_once() {
     // Streamed with a declared length (a presigned POST needs one).
     assert!(
         fake.requests_to(Endpoint::Upload)[0]
-            .content_length
+            .content_length()
             .is_some()
     );
 }
@@ -361,7 +358,7 @@ async fn a_file_read_into_memory_is_retried_too() {
     let fake = FakeDragoneye::start().await;
     fake.set_pending_polls(0);
     fake.set_image_results(Vec::new());
-    fake.inject(Fault::new(Endpoint::Upload, 502));
+    fake.inject(Fault::status(Endpoint::Upload, 502));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.png");
     std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();

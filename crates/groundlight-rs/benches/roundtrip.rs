@@ -37,7 +37,6 @@ use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -640,58 +639,39 @@ struct PythonResults {
     raw: Value,
 }
 
-/// The Python interpreter (with the official SDK) that `cargo xtask bench` prepares.
-const PYTHON_ENV: &str = "VISION_SDK_BENCH_PYTHON";
-
+/// Runs `roundtrip_python.py` with the interpreter `cargo xtask bench roundtrip` prepared.
 fn python_results(endpoint: &str, plan: Plan) -> Result<PythonResults, String> {
     if std::env::var_os("GL_BENCH_SKIP_PYTHON").is_some_and(|v| v == "1") {
         return Err("GL_BENCH_SKIP_PYTHON=1".into());
     }
-    let python = std::env::var_os(PYTHON_ENV).map(PathBuf::from).ok_or_else(|| {
-        format!(
-            "{PYTHON_ENV} is not set: run `cargo xtask bench roundtrip`, which prepares the \
-             Python venv with benches/requirements.txt, or set it to a python with groundlight installed"
-        )
-    })?;
+    let python = vision_sdk_testkit::bench::bench_python("roundtrip")?;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/roundtrip_python.py");
     println!(
         "  Python: {} sequential after {} warm-up, {} at {CONCURRENCY} threads (client per thread, then one shared client) ...",
         plan.py_seq_iters, plan.py_seq_warmup, plan.py_conc_total
     );
-    let output = Command::new(&python)
-        .arg(&script)
-        .args([
-            "--endpoint",
-            endpoint,
-            "--token",
-            TOKEN,
-            "--detector",
-            DETECTOR_ID,
-        ])
-        .args(["--image", IMAGE_PATH])
-        .args(["--seq-warmup", &plan.py_seq_warmup.to_string()])
-        .args(["--seq-iters", &plan.py_seq_iters.to_string()])
-        .args(["--threads", &CONCURRENCY.to_string()])
-        .args(["--conc-total", &plan.py_conc_total.to_string()])
-        .arg("--shared-client")
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!(
-            "{} exited with {}:\n{}{}",
-            script.display(),
-            output.status,
-            stdout,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let raw: Value = stdout
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with('{'))
-        .and_then(|l| serde_json::from_str(l).ok())
-        .ok_or_else(|| format!("no JSON result from {}:\n{stdout}", script.display()))?;
+    let args = [
+        "--endpoint".to_owned(),
+        endpoint.to_owned(),
+        "--token".to_owned(),
+        TOKEN.to_owned(),
+        "--detector".to_owned(),
+        DETECTOR_ID.to_owned(),
+        "--image".to_owned(),
+        IMAGE_PATH.to_owned(),
+        "--seq-warmup".to_owned(),
+        plan.py_seq_warmup.to_string(),
+        "--seq-iters".to_owned(),
+        plan.py_seq_iters.to_string(),
+        "--threads".to_owned(),
+        CONCURRENCY.to_string(),
+        "--conc-total".to_owned(),
+        plan.py_conc_total.to_string(),
+        "--shared-client".to_owned(),
+    ];
+    let stdout = vision_sdk_testkit::bench::run_python(&python, &script, args)?;
+    let raw: Value = vision_sdk_testkit::bench::last_json_line(&stdout)
+        .map_err(|e| format!("{}: {e}", script.display()))?;
     let num = |v: &Value| {
         v.as_f64()
             .ok_or_else(|| format!("bad Python result: {raw}"))
@@ -717,29 +697,8 @@ fn python_results(endpoint: &str, plan: Plan) -> Result<PythonResults, String> {
     })
 }
 
-/// The target directory: `CARGO_TARGET_DIR`, else the ancestor of this executable holding
-/// Cargo's `CACHEDIR.TAG`.
 fn target_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        let dir = PathBuf::from(dir);
-        return Ok(if dir.is_absolute() {
-            dir
-        } else {
-            workspace_root().join(dir)
-        });
-    }
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    exe.ancestors()
-        .find(|d| d.join("CACHEDIR.TAG").is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| format!("no target directory above {}", exe.display()))
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    vision_sdk_testkit::bench::target_dir()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let fake = FakeGroundlight::start().await;
             println!(
                 "GROUNDLIGHT_API_TOKEN is not set: using the in-process fake API at {}",
-                fake.endpoint()
+                fake.base_url()
             );
             (fake.client(), Some(fake))
         }

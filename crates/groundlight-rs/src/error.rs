@@ -152,30 +152,13 @@ impl From<HttpError> for Error {
 }
 
 impl Error {
-    /// The HTTP status of the server's answer, if there was one.
-    pub fn status(&self) -> Option<StatusCode> {
+    vision_sdk_common::error_accessors!();
+
+    /// The JSON decode error, if the server's success answer did not decode.
+    pub fn decode_error(&self) -> Option<&DecodeError> {
         match self {
-            Self::Decode(e) => Some(e.status),
-            _ => self.http_error().and_then(HttpError::status),
-        }
-    }
-
-    /// Whether the same call, made again unchanged, may succeed (see the
-    /// [module docs](self#retryable)).
-    pub fn is_retryable(&self) -> bool {
-        self.http_error().is_some_and(HttpError::is_retryable)
-    }
-
-    /// How long the server asked to wait before trying again (`Retry-After`), if it said.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.http_error().and_then(HttpError::retry_after)
-    }
-
-    /// The server's request id for the failed call, if it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Self::Decode(e) => e.request_id.as_deref(),
-            _ => self.http_error().and_then(HttpError::request_id),
+            Self::Decode(e) => Some(e),
+            _ => None,
         }
     }
 

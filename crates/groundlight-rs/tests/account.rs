@@ -1,9 +1,9 @@
 //! Account calls: me, whoami, month-to-date usage.
 
-mod common;
+mod support;
 
-use common::*;
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

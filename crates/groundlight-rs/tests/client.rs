@@ -1,14 +1,14 @@
 //! Client behaviour on the wire: headers, endpoint, timeouts, retries, error mapping, secrecy.
 
-mod common;
+mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
 use groundlight::{Error, Groundlight, Image, ManualClock, RetryPolicy};
 use http::StatusCode;
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -57,7 +57,7 @@ async fn endpoint_paths_are_kept_or_completed() {
             .unwrap();
         gl.whoami().await.unwrap();
         let reqs = requests(&server).await;
-        assert_eq!(reqs.last().unwrap().url.path(), expected, "{suffix}");
+        assert_eq!(reqs.last().unwrap().path, expected, "{suffix}");
     }
 }
 
@@ -350,11 +350,8 @@ async fn retry_policy_can_be_overridden() {
 
 #[tokio::test]
 async fn connection_refused_is_a_retryable_transport_error() {
-    // Bind then drop a listener: nothing listens on that port any more.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    // Nothing listens on that port.
+    let port = vision_sdk_testkit::dead_port();
     let clock = ManualClock::new();
     let gl = Groundlight::builder()
         .endpoint(format!("http://127.0.0.1:{port}"))
@@ -399,36 +396,9 @@ async fn request_timeout_applies_and_can_be_overridden_per_call() {
     assert_eq!(s.gl.whoami().await.unwrap(), "slow@x.y");
 }
 
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn traces_never_contain_the_token() {
-    use tracing_subscriber::fmt::MakeWriter;
-    struct Make(Buffer);
-    impl<'a> MakeWriter<'a> for Make {
-        type Writer = Buffer;
-        fn make_writer(&'a self) -> Buffer {
-            self.0.clone()
-        }
-    }
-    let buffer = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(Make(buffer.clone()))
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = vision_sdk_testkit::capture_traces();
 
     let s = setup().await;
     Mock::given(method("POST"))
@@ -445,13 +415,12 @@ async fn traces_never_contain_the_token() {
             .wait(Duration::ZERO)
             .send()
             .await;
-    let logs = buffer.0.lock().unwrap().clone();
-    let text = String::from_utf8_lossy(&logs);
+    let text = capture.text();
     assert!(
         text.contains("retrying"),
         "the retries were traced:\n{text}"
     );
-    assert!(!text.contains(TOKEN), "token in traces:\n{text}");
+    capture.assert_absent(TOKEN);
 }
 
 #[tokio::test]

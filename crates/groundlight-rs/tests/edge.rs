@@ -1,13 +1,13 @@
 //! The Edge Endpoint's own API.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use groundlight::Error;
 use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -114,10 +114,7 @@ async fn no_edge_endpoint_is_edge_not_available() {
     let err = s.gl.edge().get_config().await.unwrap_err();
     assert!(matches!(err, Error::EdgeNotAvailable { .. }), "{err:?}");
     assert_eq!(requests(&s.server).await.len(), 1, "not retried");
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = vision_sdk_testkit::dead_port();
     let gl = groundlight::Groundlight::builder()
         .endpoint(format!("http://127.0.0.1:{port}"))
         .api_token(TOKEN)

@@ -1,17 +1,17 @@
 //! Experimental calls: notes, evaluation, metrics, pipelines, priming groups, VLM, synthetic images.
 
-mod common;
+mod support;
 
-use common::*;
 use groundlight::Error;
 use groundlight::models::{DetectorModeEnum, VerdictEnum};
 use serde_json::json;
-use vision_sdk_common::__private::multipart::{self, Part};
+use support::*;
+use vision_sdk_common::testing::multipart::{self, Part};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// The parts of a multipart body, in order.
-fn multipart_parts(req: &wiremock::Request) -> Vec<Part<'_>> {
+fn multipart_parts(req: &vision_sdk_common::testing::RecordedRequest) -> Vec<Part<'_>> {
     let ct = header(req, "content-type").unwrap();
     multipart::parse(ct, &req.body).expect("a well-formed multipart body")
 }

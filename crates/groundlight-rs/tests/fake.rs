@@ -1,16 +1,15 @@
 //! Flows against the in-process fake (`groundlight::testing`, feature `testing`).
-#![cfg(feature = "testing")]
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::JPEG;
 use futures_util::TryStreamExt;
 use groundlight::models::{Label, Source};
-use groundlight::testing::{ConfidencePlan, FakeGroundlight};
+use groundlight::testing::{ConfidencePlan, FakeGroundlight, Fault};
 use groundlight::{Error, Groundlight, ManualClock};
+use support::JPEG;
 
 fn with_clock(fake: &FakeGroundlight) -> (Groundlight, ManualClock) {
     let clock = ManualClock::new();
@@ -51,19 +50,16 @@ async fn quickstart_flow() {
     assert_eq!(clock.sleeps().len(), 3);
     assert_eq!(fake.image_of(&iq.id).unwrap(), JPEG);
     assert_eq!(gl.get_image(&iq).await.unwrap().as_ref(), JPEG);
-    let requests = fake.received_requests().await;
-    assert!(
-        requests
-            .iter()
-            .all(|r| r.headers.get("x-api-token").is_some())
-    );
+    let requests = fake.requests();
+    assert!(requests.iter().all(|r| r.header("x-api-token").is_some()));
+    assert!(requests.iter().all(|r| r.status.is_some_and(|s| s < 300)));
 }
 
 #[tokio::test]
 async fn wrong_token_is_rejected() {
     let fake = FakeGroundlight::start().await;
     let gl = Groundlight::builder()
-        .endpoint(fake.endpoint())
+        .endpoint(fake.base_url())
         .api_token("api_wrong")
         .build()
         .unwrap();
@@ -76,16 +72,16 @@ async fn injected_failures() {
     let fake = FakeGroundlight::start().await;
     let (gl, clock) = with_clock(&fake);
     let id = fake.add_detector("d", "q?");
-    fake.fail_next(2, 503);
+    fake.inject(Fault::status("*", 503).times(2));
     assert_eq!(gl.get_detector(&id).await.unwrap().id, id);
     assert_eq!(clock.sleeps().len(), 2);
-    fake.fail_next(4, 500);
+    fake.inject(Fault::status("*", 500).times(4));
     let err = gl.get_detector(&id).await.unwrap_err();
     assert_eq!(err.status(), Some(http::StatusCode::INTERNAL_SERVER_ERROR));
-    fake.rate_limit_next(1, 3);
+    fake.inject(Fault::status("*", 429).retry_after(3));
     gl.get_detector(&id).await.unwrap();
     assert_eq!(clock.sleeps().last(), Some(&Duration::from_secs(3)));
-    fake.fail_next(1, 404);
+    fake.inject(Fault::status("GET /device-api/v1/detectors/*", 404));
     assert!(gl.get_detector(&id).await.unwrap_err().is_not_found());
     assert!(
         gl.get_detector("det_unknown")
@@ -106,10 +102,10 @@ async fn lists_page_and_stream() {
     assert_eq!(page.count, Some(25));
     assert_eq!(page.results.len(), 5);
     assert!(!page.has_next());
-    let before = fake.received_requests().await.len();
+    let before = fake.requests().len();
     let all: Vec<_> = gl.list_detectors().stream().try_collect().await.unwrap();
     assert_eq!(all.len(), 25);
-    assert_eq!(fake.received_requests().await.len() - before, 3);
+    assert_eq!(fake.requests().len() - before, 3);
     let det = &all[0];
     for _ in 0..3 {
         gl.ask_async(det, JPEG).send().await.unwrap();
@@ -248,4 +244,38 @@ async fn detector_management_inspections_notes_groups() {
     assert!(gl.delete_detector(&det).await.unwrap_err().is_not_found());
     let usage = gl.get_month_to_date_usage().await.unwrap();
     assert_eq!(usage.active_detectors, 0);
+}
+
+/// The family shape of a fake (the same test exists for every provider's fake).
+#[tokio::test]
+async fn the_fake_has_the_family_shape() {
+    use groundlight::testing::RecordedRequest;
+    fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+    clone_send_sync::<FakeGroundlight>();
+    let fake = FakeGroundlight::start_with_key("api_k1").await;
+    let _default: FakeGroundlight = FakeGroundlight::start().await;
+    let base_url: String = fake.base_url();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
+    assert_eq!(fake.api_key(), "api_k1");
+    let _builder: groundlight::GroundlightBuilder = fake.client_builder();
+    let _client: Groundlight = fake.client();
+    fake.inject(Fault::status("*", 404));
+    let clone = fake.clone();
+    let err = with_clock(&clone).0.whoami().await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::NOT_FOUND), "{err:?}");
+    let requests: Vec<RecordedRequest> = fake.requests();
+    assert_eq!(requests.len(), 1, "clones share one server");
+    assert_eq!(requests[0].status, Some(404));
+}
+
+#[tokio::test]
+async fn transport_faults_are_retried() {
+    let fake = FakeGroundlight::start().await;
+    let (gl, clock) = with_clock(&fake);
+    fake.inject(Fault::reset("GET /device-api/v1/me"));
+    fake.inject(Fault::close_mid_body("GET /device-api/v1/me"));
+    assert_eq!(gl.whoami().await.unwrap(), "fake@example.com");
+    let statuses: Vec<Option<u16>> = fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [None, Some(200), Some(200)]);
+    assert_eq!(clock.sleeps().len(), 2, "two retries");
 }

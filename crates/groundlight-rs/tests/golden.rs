@@ -9,16 +9,17 @@
 //! have no Rust counterpart are listed with the reason; a step that is neither replayed nor
 //! listed fails the test, so a new capture cannot be silently ignored.
 
-mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
 use groundlight::models::Label;
 use groundlight::{Error, Groundlight, HumanReview, Image, ManualClock, create_roi};
 use serde_json::{Value, json};
+use support::*;
+use vision_sdk_common::testing::RecordedRequest;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -697,12 +698,12 @@ fn essence(content_type: Option<&str>) -> Option<String> {
 fn compare(
     step: &str,
     golden: &[Value],
-    ours: &[Request],
+    ours: &[RecordedRequest],
     times: &[Duration],
     leeway: Leeway,
 ) -> Vec<String> {
     let mut problems = Vec::new();
-    let lines = |g: &[Value], o: &[Request]| {
+    let lines = |g: &[Value], o: &[RecordedRequest]| {
         format!(
             "official: {:?}\nours:     {:?}",
             g.iter()
@@ -713,7 +714,7 @@ fn compare(
                 ))
                 .collect::<Vec<_>>(),
             o.iter()
-                .map(|r| format!("{} {}", r.method, r.url.path()))
+                .map(|r| format!("{} {}", r.method, r.path))
                 .collect::<Vec<_>>()
         )
     };
@@ -730,14 +731,11 @@ fn compare(
     for (i, (g, o)) in golden.iter().zip(ours).enumerate() {
         let at = format!("{step} request {i}");
         if g["method"].as_str() != Some(o.method.as_str())
-            || g["path"].as_str() != Some(o.url.path())
+            || g["path"].as_str() != Some(o.path.as_str())
         {
             problems.push(format!(
                 "{at}: {} {} vs official {} {}",
-                o.method,
-                o.url.path(),
-                g["method"],
-                g["path"]
+                o.method, o.path, g["method"], g["path"]
             ));
             continue;
         }
@@ -825,7 +823,9 @@ fn compare(
 
 #[tokio::test]
 async fn official_sdk_requests_are_reproduced() {
-    let Some(path) = groundlight::vision_sdk_common::__private::shared_path(WIRE_LOG) else {
+    let Some(path) =
+        vision_sdk_testkit::require_shared(WIRE_LOG, &vision_sdk_testkit::current_test_name())
+    else {
         return;
     };
     let text = std::fs::read_to_string(&path).unwrap();
@@ -867,7 +867,9 @@ async fn official_sdk_requests_are_reproduced() {
 
 #[test]
 fn every_listed_exception_is_a_real_step() {
-    let Some(path) = groundlight::vision_sdk_common::__private::shared_path(WIRE_LOG) else {
+    let Some(path) =
+        vision_sdk_testkit::require_shared(WIRE_LOG, &vision_sdk_testkit::current_test_name())
+    else {
         return;
     };
     let text = std::fs::read_to_string(path).unwrap();

@@ -1,11 +1,11 @@
 //! Image preparation on the wire: what is sent as is, converted, or shrunk.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use groundlight::{Error, Groundlight, Image};
+use support::*;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
 
@@ -13,7 +13,7 @@ async fn submit(
     gl: &Groundlight,
     server: &wiremock::MockServer,
     image: Image,
-) -> wiremock::Request {
+) -> vision_sdk_common::testing::RecordedRequest {
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(201).set_body_json(iq_json(
             "iq_1",

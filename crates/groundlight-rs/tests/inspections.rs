@@ -1,10 +1,10 @@
 //! Inspections: start, metadata merge, stop.
 
-mod common;
+mod support;
 
-use common::*;
 use groundlight::Error;
 use serde_json::{Value, json};
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

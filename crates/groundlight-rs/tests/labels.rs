@@ -1,11 +1,11 @@
 //! Labels: exact bodies, id checks, ROIs.
 
-mod common;
+mod support;
 
-use common::*;
 use groundlight::models::{Label, SourceEnum};
 use groundlight::{Error, Groundlight, create_roi};
 use serde_json::json;
+use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 

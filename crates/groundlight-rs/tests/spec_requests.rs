@@ -2,13 +2,13 @@
 //!
 //! Each test drives a group of client calls, with every option, against a wiremock server that
 //! answers plausible JSON (the shapes of the golden fake server, completed to the spec), then
-//! checks every request the server received with the validator of `tests/support/openapi.rs`.
+//! checks every request the server received with the validator of `vision_sdk_testkit::openapi`.
 //! The only tolerated violations are the explained entries of [`ALLOWED`]; the calls outside
 //! the spec (inspections, synthetic images, the Edge Endpoint's own API) are listed there too,
 //! so a call that moves into the spec, or a crate fix that makes an entry unnecessary, is
 //! noticed. [`every_spec_operation_is_accounted_for`] ties the covered operations to the spec.
 
-#[path = "support/openapi.rs"]
+#[path = "support/spec.rs"]
 mod openapi;
 
 use std::collections::BTreeSet;
@@ -18,24 +18,16 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use groundlight::models::{DetectorModeEnum, EdgeEndpointConfig, EscalationTypeEnum, Label};
 use groundlight::{Groundlight, HumanReview, Image, RetryPolicy, create_roi};
-use openapi::{CapturedRequest, Report, Spec};
+use openapi::{RecordedRequest, Report, Spec};
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const NOW: &str = "2025-06-01T12:00:00Z";
 const TOKEN: &str = "api_2probeTOKEN0123456789abcdefghijklmnop";
-const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
-];
+use vision_sdk_testkit::JPEG_HEADER as JPEG;
 /// A valid 1×1 RGB PNG (decodable: builds with the `image` feature re-encode it to JPEG).
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
-    0xDE, 0x00, 0x00, 0x00, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0x00,
-    0x00, 0x03, 0x01, 0x01, 0x00, 0xC9, 0xFE, 0x92, 0xEF, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
-    0x44, 0xAE, 0x42, 0x60, 0x82,
-];
+use vision_sdk_testkit::PNG;
 
 // ---------------------------------------------------------------------------------------------
 // What is tolerated, and why
@@ -386,7 +378,7 @@ struct Session {
     server: MockServer,
     gl: Groundlight,
     seen: usize,
-    log: Vec<(String, CapturedRequest)>,
+    log: Vec<(String, RecordedRequest)>,
 }
 
 impl Session {
@@ -420,7 +412,7 @@ impl Session {
         assert!(received.len() > self.seen, "{call} sent no request");
         for request in &received[self.seen..] {
             self.log
-                .push((call.to_owned(), CapturedRequest::from_wiremock(request)));
+                .push((call.to_owned(), vision_sdk_testkit::from_wiremock(request)));
         }
         self.seen = received.len();
     }

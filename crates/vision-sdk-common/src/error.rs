@@ -385,6 +385,47 @@ impl HttpError {
     }
 }
 
+/// Expands, inside a provider error enum's `impl` block, the family accessors `status()`,
+/// `is_retryable()`, `retry_after()` and `request_id()` (Conventions C9/C10 of
+/// `docs/architecture.md`), in terms of two methods the enum defines itself:
+/// `fn http_error(&self) -> Option<&HttpError>` and `fn decode_error(&self) -> Option<&DecodeError>`.
+#[macro_export]
+macro_rules! error_accessors {
+    () => {
+        /// The HTTP status: of a non-success answer, or of a success answer whose body did not
+        /// decode.
+        pub fn status(&self) -> Option<$crate::http::StatusCode> {
+            match self.decode_error() {
+                Some(e) => Some(e.status),
+                None => self.http_error().and_then($crate::HttpError::status),
+            }
+        }
+
+        /// Whether the same call, made again unchanged, may succeed: a status this crate's
+        /// classifier retries (after the retry budget ran out), a connect error, a timeout, a
+        /// broken or cut-short connection. `false` for local failures, decode errors,
+        /// `OutcomeUnknown` (find out first whether it happened) and poll deadlines (resume
+        /// with the id instead of sending again).
+        pub fn is_retryable(&self) -> bool {
+            self.http_error()
+                .is_some_and($crate::HttpError::is_retryable)
+        }
+
+        /// How long the server asked to wait before trying again (`Retry-After`), if it said.
+        pub fn retry_after(&self) -> Option<std::time::Duration> {
+            self.http_error().and_then($crate::HttpError::retry_after)
+        }
+
+        /// The server's request id for the failed call, if it sent one.
+        pub fn request_id(&self) -> Option<&str> {
+            match self.decode_error() {
+                Some(e) => e.request_id.as_deref(),
+                None => self.http_error().and_then($crate::HttpError::request_id),
+            }
+        }
+    };
+}
+
 /// A success response whose body is not what was expected.
 #[derive(Debug, thiserror::Error)]
 #[error("could not decode the response to {operation} (HTTP {status}{}): {source}", request_id.as_deref().map(|id| format!(", request id {id}")).unwrap_or_default())]

@@ -43,8 +43,8 @@ pub mod poll;
 pub mod retry;
 pub mod transport;
 
-#[doc(hidden)]
-pub mod __private;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use auth::{AuthScheme, Secret};
 pub use clock::{Clock, ManualClock};

@@ -148,10 +148,7 @@ async fn non_idempotent_post_is_retried_after_429_which_was_not_processed() {
 #[tokio::test]
 async fn non_idempotent_post_is_retried_after_connect_error() {
     // A port with nothing listening: the request never reaches a server.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = vision_sdk_testkit::dead_port();
     let clock = ManualClock::new();
     let exec = executor(&clock, header_auth());
     let err = exec

@@ -3,8 +3,7 @@
 //! Its own test binary: tracing caches per-callsite interest process-wide, so a test that
 //! installs a subscriber must not share a process with tests that run without one.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, Method};
@@ -36,20 +35,6 @@ fn url(server: &MockServer, p: &str) -> reqwest::Url {
     format!("{}{p}", server.uri()).parse().unwrap()
 }
 
-/// A writer that appends tracing output to a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_key_never_shows_in_debug_errors_urls_or_traces() {
     let server = MockServer::start().await;
@@ -58,14 +43,7 @@ async fn the_key_never_shows_in_debug_errors_urls_or_traces() {
         .respond_with(ResponseTemplate::new(503).set_body_string("nope"))
         .mount(&server)
         .await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let captured = vision_sdk_testkit::capture_traces_globally();
 
     let clock = ManualClock::new();
     let exec = executor(
@@ -96,11 +74,11 @@ async fn the_key_never_shows_in_debug_errors_urls_or_traces() {
         format!("{exec:?}"),
         format!("{err:?}"),
         err.to_string(),
-        String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned(),
+        captured.text(),
     ] {
         assert!(!shown.contains(KEY), "key leaked into: {shown}");
     }
-    let traces = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let traces = captured.text();
     assert!(traces.contains("vision_sdk.request"), "{traces}");
     assert!(traces.contains("retrying"), "{traces}");
     assert!(

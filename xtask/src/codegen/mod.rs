@@ -21,6 +21,7 @@
 //! 3. Run `cargo xtask codegen <name>` and commit the output. `cargo xtask ci` runs
 //!    `codegen --check` for every entry.
 
+mod clarifai;
 mod groundlight;
 
 use std::env;
@@ -49,13 +50,22 @@ pub(crate) struct Generator {
 }
 
 /// Every generator. Add yours here (see the module docs).
-pub(crate) const GENERATORS: &[Generator] = &[Generator {
-    name: "groundlight",
-    spec: groundlight::SPEC_PATH,
-    sha256: groundlight::SPEC_SHA256,
-    output: groundlight::OUTPUT_PATH,
-    generate: groundlight::generate,
-}];
+pub(crate) const GENERATORS: &[Generator] = &[
+    Generator {
+        name: "groundlight",
+        spec: groundlight::SPEC_PATH,
+        sha256: groundlight::SPEC_SHA256,
+        output: groundlight::OUTPUT_PATH,
+        generate: groundlight::generate,
+    },
+    Generator {
+        name: "clarifai",
+        spec: clarifai::SPEC_PATH,
+        sha256: clarifai::SPEC_SHA256,
+        output: clarifai::OUTPUT_PATH,
+        generate: clarifai::generate,
+    },
+];
 
 /// Entry point of `cargo xtask codegen [NAME] [--check]`.
 ///

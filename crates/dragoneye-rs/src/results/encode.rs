@@ -491,8 +491,10 @@ mod tests {
     };
 
     fn fixture(name: &str) -> Option<Vec<u8>> {
-        let path =
-            vision_sdk_common::__private::shared_path(&format!("fixtures/dragoneye/{name}"))?;
+        let path = vision_sdk_testkit::require_shared(
+            &format!("fixtures/dragoneye/{name}"),
+            &vision_sdk_testkit::current_test_name(),
+        )?;
         Some(std::fs::read(path).expect("read fixture"))
     }
 

@@ -3,15 +3,18 @@
 //!
 //! [`FakeDragoneye`] answers the five calls of a prediction like the real service: it checks the
 //! `X-API-Key`, hands out a presigned POST form pointing at itself, records uploads (size and a
-//! hash, never the whole file), advances a task's status over status polls
+//! hash, see [`FakeDragoneye::uploads`]), advances a task's status over status polls
 //! (`predicting` → `predicted`, or a failure status you choose), and serves the results you
 //! chose, encoded to the real ZIP-of-Parquet format with this crate's own writer. Errors (429s
 //! with `Retry-After`, 5xx, 400 with `detail`) can be injected on any call.
 //!
-//! It runs on [`wiremock`] with one catch-all responder. Note that wiremock reads each request
-//! body into memory before answering, so the fake is meant for media of test sizes; to measure
-//! the memory of a multi-gigabyte upload, point the presigned URL at a sink that discards the
-//! body ([`FakeDragoneye::set_upload_url`], see `examples/upload_rss.rs`).
+//! It runs on common's [`FakeServer`] skeleton: every
+//! request is kept as a [`RecordedRequest`] ([`FakeDragoneye::requests`]), and [`Fault`]s
+//! (statuses, connection resets, truncated bodies, delays) are injected with
+//! [`FakeDragoneye::inject`], matched by [`Endpoint`] or any [`Matcher`]. The server reads each
+//! request body into memory, so the fake is meant for media of test sizes; to measure the
+//! memory of a multi-gigabyte upload, point the presigned URL at a sink that discards the body
+//! ([`FakeDragoneye::set_upload_url`], see `examples/upload_rss.rs`).
 //!
 //! ```
 //! use dragoneye::Image;
@@ -31,16 +34,15 @@
 //! # }
 //! ```
 
-use vision_sdk_common::__private::multipart;
-
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use vision_sdk_common::testing::{FakeResponse, FakeServer, FakeService};
+pub use vision_sdk_common::testing::{
+    Fault, FaultKind, Matcher, RecordedPart, RecordedRequest, content_hash,
+};
 
 use crate::client::{Dragoneye, DragoneyeBuilder};
 use crate::models::{
@@ -56,20 +58,6 @@ pub const FAKE_API_KEY: &str = "test-key-123";
 
 /// Path of the fake's presigned upload target.
 pub const UPLOAD_PATH: &str = "/upload-bucket";
-
-/// 64-bit FNV-1a of `data`: how the fake fingerprints uploads without keeping them.
-///
-/// ```
-/// assert_eq!(dragoneye::testing::content_hash(b""), 0xcbf2_9ce4_8422_2325);
-/// ```
-pub fn content_hash(data: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in data {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
 
 /// One of the calls the fake serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,6 +76,22 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// The method and path of the endpoint.
+    pub fn method_path(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Begin => ("POST", "/prediction-task/begin"),
+            Self::Upload => ("POST", UPLOAD_PATH),
+            Self::Predict => ("POST", "/predict"),
+            Self::Status => ("GET", "/prediction-task/status"),
+            Self::Results => ("GET", "/prediction-task/results"),
+        }
+    }
+
+    /// The endpoint a request is for, if any.
+    pub fn of_request(request: &RecordedRequest) -> Option<Self> {
+        Self::of(&request.method, &request.path)
+    }
+
     fn of(method: &str, path: &str) -> Option<Self> {
         match (method, path) {
             ("POST", "/prediction-task/begin") => Some(Self::Begin),
@@ -100,102 +104,13 @@ impl Endpoint {
     }
 }
 
-/// An error the fake answers with instead of the normal response, a number of times.
-///
-/// ```
-/// use dragoneye::testing::{Endpoint, Fault};
-/// let rate_limited = Fault::new(Endpoint::Status, 429).times(2).retry_after(3);
-/// let not_ready = Fault::new(Endpoint::Results, 400).detail("not ready");
-/// # let _ = (rate_limited, not_ready);
-/// ```
-#[derive(Debug, Clone)]
-pub struct Fault {
-    endpoint: Endpoint,
-    status: u16,
-    times: usize,
-    body: Option<(Vec<u8>, String)>,
-    retry_after: Option<u64>,
-}
-
-impl Fault {
-    /// Answer `status` on the next call to `endpoint` (once; see [`times`](Self::times)).
-    pub fn new(endpoint: Endpoint, status: u16) -> Self {
-        Self {
-            endpoint,
-            status,
-            times: 1,
-            body: None,
-            retry_after: None,
-        }
+impl From<Endpoint> for Matcher {
+    /// Matches the requests to that endpoint:
+    /// `Fault::status(Endpoint::Status, 429).times(2).retry_after(3)`.
+    fn from(endpoint: Endpoint) -> Self {
+        let (method, path) = endpoint.method_path();
+        Matcher::method_path(method, path)
     }
-
-    /// How many calls get the fault (`usize::MAX`: every call).
-    pub fn times(mut self, times: usize) -> Self {
-        self.times = times;
-        self
-    }
-
-    /// A FastAPI-style `{"detail": …}` JSON body.
-    pub fn detail(self, detail: &str) -> Self {
-        let body = json!({ "detail": detail }).to_string().into_bytes();
-        self.body(body, "application/json")
-    }
-
-    /// A raw body with its content type.
-    pub fn body(mut self, body: impl Into<Vec<u8>>, content_type: &str) -> Self {
-        self.body = Some((body.into(), content_type.to_owned()));
-        self
-    }
-
-    /// A `Retry-After` header, in seconds.
-    pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
-    }
-}
-
-/// A request as the fake saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// `GET` or `POST`.
-    pub method: String,
-    /// The URL path.
-    pub path: String,
-    /// Query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// The `X-API-Key` header, if sent.
-    pub api_key: Option<String>,
-    /// The `Content-Type` header, if sent.
-    pub content_type: Option<String>,
-    /// The `Content-Length` header, if sent (absent means chunked).
-    pub content_length: Option<u64>,
-    /// The raw `application/x-www-form-urlencoded` body, if that was the body.
-    pub form_raw: Option<String>,
-    /// The form fields of an urlencoded body, in order.
-    pub form: Vec<(String, String)>,
-    /// The parts of a multipart body, in order.
-    pub parts: Vec<RecordedPart>,
-    /// The status the fake answered.
-    pub status: u16,
-}
-
-/// One part of a multipart request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedPart {
-    /// The form field name.
-    pub name: String,
-    /// The `filename` of the part, if any.
-    pub file_name: Option<String>,
-    /// The part's `Content-Type`, if any.
-    pub content_type: Option<String>,
-    /// The text of a part without a file name (`None` for file parts).
-    pub value: Option<String>,
-    /// Size of the content in bytes.
-    pub size: u64,
-    /// [`content_hash`] of the content.
-    pub hash: u64,
 }
 
 /// A media upload the fake received.
@@ -283,34 +198,20 @@ struct State {
     video_results: Vec<VideoDetectedObject>,
     frame_timestamps: Option<Vec<i64>>,
     raw_results: Option<RawResults>,
-    faults: Vec<Fault>,
-    requests: Vec<RecordedRequest>,
     uploads: Vec<RecordedUpload>,
 }
 
 /// The fake Dragoneye service. Cheap to clone; the server stops when the last clone is dropped.
 #[derive(Clone)]
 pub struct FakeDragoneye {
-    server: Arc<MockServer>,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl fmt::Debug for FakeDragoneye {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FakeDragoneye")
-            .field("uri", &self.server.uri())
+            .field("base_url", &self.server.base_url())
             .finish_non_exhaustive()
-    }
-}
-
-struct Responder {
-    state: Arc<Mutex<State>>,
-}
-
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.handle(request)
     }
 }
 
@@ -322,13 +223,9 @@ impl FakeDragoneye {
 
     /// Starts a fake accepting `api_key`.
     pub async fn start_with_key(api_key: &str) -> Self {
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        let state = Arc::new(Mutex::new(State {
+        let server = FakeServer::start(|base_url| State {
             api_key: api_key.to_owned(),
-            base_url: server.uri(),
+            base_url: base_url.to_owned(),
             upload_url: None,
             next_uuids: Vec::new(),
             created: 0,
@@ -340,41 +237,32 @@ impl FakeDragoneye {
             video_results: Vec::new(),
             frame_timestamps: Some(Vec::new()),
             raw_results: None,
-            faults: Vec::new(),
-            requests: Vec::new(),
             uploads: Vec::new(),
-        }));
-        Mock::given(any())
-            .respond_with(Responder {
-                state: state.clone(),
-            })
-            .mount(&server)
-            .await;
-        Self {
-            server: Arc::new(server),
-            state,
-        }
+        })
+        .await;
+        Self { server }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        self.server.with_service(f)
     }
 
-    /// The fake's base URL (pass it to [`DragoneyeBuilder::base_url`]).
-    pub fn uri(&self) -> String {
-        self.server.uri()
+    /// The fake's base URL, `http://127.0.0.1:<port>` (pass it to
+    /// [`DragoneyeBuilder::base_url`]).
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
     }
 
     /// The key the fake accepts.
     pub fn api_key(&self) -> String {
-        self.lock().api_key.clone()
+        self.with(|s| s.api_key.clone())
     }
 
     /// A client builder pointed at the fake, with its key.
     pub fn client_builder(&self) -> DragoneyeBuilder {
         Dragoneye::builder()
             .api_key(self.api_key())
-            .base_url(self.uri())
+            .base_url(self.base_url())
     }
 
     /// A client pointed at the fake, with the default settings (1 s poll interval).
@@ -391,34 +279,37 @@ impl FakeDragoneye {
     /// Sends presigned uploads to `url` instead of the fake itself (e.g. a sink that discards
     /// the body). The fake then cannot check that media arrived.
     pub fn set_upload_url(&self, url: impl Into<String>) {
-        self.lock().upload_url = Some(url.into());
+        let url = url.into();
+        self.with(|s| s.upload_url = Some(url));
     }
 
     /// The id of the next task created (otherwise ids are generated).
     pub fn push_task_uuid(&self, uuid: impl Into<String>) {
-        self.lock().next_uuids.push(uuid.into());
+        let uuid = uuid.into();
+        self.with(|s| s.next_uuids.push(uuid));
     }
 
     /// How many status polls answer `predicting` after a task is started, before its final
     /// status (default 1). A large number makes a slow task.
     pub fn set_pending_polls(&self, polls: u32) {
-        self.lock().pending_polls = polls;
+        self.with(|s| s.pending_polls = polls);
     }
 
     /// The final status of tasks created from now on (default `predicted`); e.g.
     /// `failed_internal_error`.
     pub fn set_final_status(&self, status: impl Into<String>) {
-        self.lock().final_status = status.into();
+        let status = status.into();
+        self.with(|s| s.final_status = status);
     }
 
     /// The `X-Frames-Per-Second` of video results when begin sent none (default 1).
     pub fn set_default_frames_per_second(&self, fps: u32) {
-        self.lock().default_fps = fps;
+        self.with(|s| s.default_fps = fps);
     }
 
     /// The objects image tasks yield.
     pub fn set_image_results(&self, objects: Vec<ImageDetectedObject>) {
-        self.lock().image_results = objects;
+        self.with(|s| s.image_results = objects);
     }
 
     /// The objects and frame timestamps video tasks yield (`None`: no `frame_timestamps.parquet`).
@@ -427,49 +318,52 @@ impl FakeDragoneye {
         objects: Vec<VideoDetectedObject>,
         frame_timestamps: Option<Vec<i64>>,
     ) {
-        let mut state = self.lock();
-        state.video_results = objects;
-        state.frame_timestamps = frame_timestamps;
+        self.with(|s| {
+            s.video_results = objects;
+            s.frame_timestamps = frame_timestamps;
+        });
     }
 
     /// Serves exactly this results body with exactly these headers (no `X-Frames-Per-Second`
     /// or `X-Original-File-Name` unless listed), e.g. a corrupt archive.
     pub fn set_raw_results(&self, body: impl Into<Vec<u8>>, headers: &[(&str, &str)]) {
-        self.lock().raw_results = Some(RawResults {
+        let raw = RawResults {
             body: body.into(),
             headers: headers
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-        });
+        };
+        self.with(|s| s.raw_results = Some(raw));
     }
 
-    /// Queues an error answer (see [`Fault`]).
+    /// Queues a fault (see [`Fault`]); match it by [`Endpoint`], e.g.
+    /// `fake.inject(Fault::status(Endpoint::Status, 429).retry_after(3))`.
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.server.inject(fault);
     }
 
-    /// Every request received, in order.
+    /// Every request received, in order, with the status answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.server.requests()
     }
 
     /// Requests to one endpoint.
     pub fn requests_to(&self, endpoint: Endpoint) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| Endpoint::of(&r.method, &r.path) == Some(endpoint))
+            .filter(|r| Endpoint::of_request(r) == Some(endpoint))
             .collect()
     }
 
     /// Every media upload accepted (after faults), in order.
     pub fn uploads(&self) -> Vec<RecordedUpload> {
-        self.lock().uploads.clone()
+        self.with(|s| s.uploads.clone())
     }
 
     /// A task's state.
     pub fn task(&self, uuid: &str) -> Option<TaskSnapshot> {
-        self.lock().tasks.get(uuid).map(|t| t.snapshot.clone())
+        self.with(|s| s.tasks.get(uuid).map(|t| t.snapshot.clone()))
     }
 
     /// Two detected objects of a house photo (the official fixture's shape).
@@ -542,19 +436,12 @@ impl FakeDragoneye {
     }
 }
 
-fn json_response(status: u16, body: &serde_json::Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
+fn json_response(status: u16, body: &serde_json::Value) -> FakeResponse {
+    FakeResponse::json(status, body)
 }
 
-fn detail(status: u16, text: &str) -> ResponseTemplate {
+fn detail(status: u16, text: &str) -> FakeResponse {
     json_response(status, &json!({ "detail": text }))
-}
-
-fn header(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -563,105 +450,43 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-impl State {
-    fn handle(&mut self, request: &Request) -> ResponseTemplate {
-        let content_type = header(request, "content-type");
-        let mut recorded = RecordedRequest {
-            method: request.method.as_str().to_owned(),
-            path: request.url.path().to_owned(),
-            query: request.url.query_pairs().into_owned().collect(),
-            api_key: header(request, "x-api-key"),
-            content_type: content_type.clone(),
-            content_length: header(request, "content-length").and_then(|v| v.parse().ok()),
-            form_raw: None,
-            form: Vec::new(),
-            parts: Vec::new(),
-            status: 0,
+impl FakeService for State {
+    /// Unknown routes and credentials are answered before any injected fault.
+    fn precheck(&mut self, request: &RecordedRequest) -> Option<FakeResponse> {
+        let Some(endpoint) = Endpoint::of_request(request) else {
+            return Some(detail(404, "Not Found"));
         };
-        let ct = content_type.as_deref().unwrap_or("");
-        if ct.starts_with("application/x-www-form-urlencoded") {
-            recorded.form_raw = Some(String::from_utf8_lossy(&request.body).into_owned());
-            recorded.form = serde_urlencoded::from_bytes(&request.body).unwrap_or_default();
-        }
-        let mut file: Option<(u64, u64)> = None;
-        if ct.starts_with("multipart/form-data")
-            && let Some(parts) = multipart::parse(ct, &request.body)
-        {
-            for part in parts {
-                let size = part.content.len() as u64;
-                let hash = content_hash(part.content);
-                if part.name == "file" {
-                    file = Some((size, hash));
-                }
-                recorded.parts.push(RecordedPart {
-                    value: part
-                        .file_name
-                        .is_none()
-                        .then(|| String::from_utf8_lossy(part.content).into_owned()),
-                    name: part.name,
-                    file_name: part.file_name,
-                    content_type: part.content_type,
-                    size,
-                    hash,
-                });
-            }
-        }
-        let response = self.route(&recorded, file);
-        recorded.status = response.0;
-        self.requests.push(recorded);
-        response.1
-    }
-
-    fn take_fault(&mut self, endpoint: Endpoint) -> Option<(u16, ResponseTemplate)> {
-        let index = self
-            .faults
-            .iter()
-            .position(|f| f.endpoint == endpoint && f.times > 0)?;
-        let fault = &mut self.faults[index];
-        fault.times -= 1;
-        let mut response = ResponseTemplate::new(fault.status);
-        response = match &fault.body {
-            Some((body, content_type)) => response.set_body_raw(body.clone(), content_type),
-            None => response.set_body_raw(
-                json!({ "detail": format!("injected {}", fault.status) })
-                    .to_string()
-                    .into_bytes(),
-                "application/json",
-            ),
-        };
-        if let Some(seconds) = fault.retry_after {
-            response = response.insert_header("Retry-After", seconds.to_string().as_str());
-        }
-        Some((fault.status, response))
-    }
-
-    fn route(
-        &mut self,
-        recorded: &RecordedRequest,
-        file: Option<(u64, u64)>,
-    ) -> (u16, ResponseTemplate) {
-        let Some(endpoint) = Endpoint::of(&recorded.method, &recorded.path) else {
-            return (404, detail(404, "Not Found"));
-        };
+        let api_key = request.header("x-api-key");
         if endpoint == Endpoint::Upload {
             // A presigned upload is authorised by its policy, never by the API key.
-            if recorded.api_key.is_some() {
-                return (
+            if api_key.is_some() {
+                return Some(detail(
                     400,
-                    detail(400, "the API key must not be sent to the upload URL"),
-                );
+                    "the API key must not be sent to the upload URL",
+                ));
             }
-        } else if recorded.api_key.as_deref() != Some(self.api_key.as_str()) {
-            return (401, detail(401, "Invalid or missing API key"));
+        } else if api_key != Some(self.api_key.as_str()) {
+            return Some(detail(401, "Invalid or missing API key"));
         }
-        if let Some(fault) = self.take_fault(endpoint) {
-            return fault;
-        }
+        None
+    }
+
+    fn handle(&mut self, request: &RecordedRequest) -> FakeResponse {
+        self.route(request).1
+    }
+}
+
+impl State {
+    fn route(&mut self, recorded: &RecordedRequest) -> (u16, FakeResponse) {
+        let Some(endpoint) = Endpoint::of_request(recorded) else {
+            return (404, detail(404, "Not Found"));
+        };
+        let form = recorded.form();
         let query = |name: &str| field(&recorded.query, name).map(str::to_owned);
         match endpoint {
-            Endpoint::Begin => self.begin(&recorded.form),
-            Endpoint::Upload => self.upload(recorded, file),
-            Endpoint::Predict => self.predict(&recorded.form),
+            Endpoint::Begin => self.begin(&form),
+            Endpoint::Upload => self.upload(recorded),
+            Endpoint::Predict => self.predict(&form),
             Endpoint::Status => self.status(query("predictionTaskUuid")),
             Endpoint::Results => {
                 self.results(query("predictionTaskUuid"), query("response_version"))
@@ -673,7 +498,7 @@ impl State {
         self.upload_url.is_some()
     }
 
-    fn begin(&mut self, form: &[(String, String)]) -> (u16, ResponseTemplate) {
+    fn begin(&mut self, form: &[(String, String)]) -> (u16, FakeResponse) {
         let Some(mimetype) = field(form, "mimetype") else {
             return (400, detail(400, "mimetype is required"));
         };
@@ -761,44 +586,35 @@ impl State {
         };
         // Serialized straight to text: a `serde_json::Value` would sort the fields.
         let body = serde_json::to_vec(&task).unwrap_or_default();
-        (
-            200,
-            ResponseTemplate::new(200).set_body_raw(body, "application/json"),
-        )
+        (200, FakeResponse::bytes(200, body, "application/json"))
     }
 
-    fn upload(
-        &mut self,
-        recorded: &RecordedRequest,
-        file: Option<(u64, u64)>,
-    ) -> (u16, ResponseTemplate) {
+    fn upload(&mut self, recorded: &RecordedRequest) -> (u16, FakeResponse) {
         let key = recorded
-            .parts
-            .iter()
-            .find(|p| p.name == "key")
-            .and_then(|p| p.value.clone());
+            .part("key")
+            .filter(|p| p.file_name.is_none())
+            .and_then(RecordedPart::text)
+            .map(str::to_owned);
         let Some(task) = key.and_then(|key| self.tasks.values_mut().find(|t| t.blob_path == key))
         else {
             return (
                 403,
-                ResponseTemplate::new(403).set_body_string("policy: unknown or missing key"),
+                FakeResponse::text(403, "policy: unknown or missing key"),
             );
         };
         // Like a storage policy: every signed field must come back unchanged, before the file.
-        let file_index = recorded.parts.iter().position(|p| p.name == "file");
-        let Some(((size, hash), file_index)) = file.zip(file_index) else {
-            return (
-                400,
-                ResponseTemplate::new(400).set_body_string("missing file part"),
-            );
+        let Some(file_index) = recorded.parts.iter().position(|p| p.name == "file") else {
+            return (400, FakeResponse::text(400, "missing file part"));
         };
+        let file = &recorded.parts[file_index];
+        let (size, hash) = (file.size(), file.hash());
         if recorded.parts[..file_index]
             .iter()
             .all(|p| p.name != "x-goog-signature")
         {
             return (
                 403,
-                ResponseTemplate::new(403).set_body_string("policy: signature must precede file"),
+                FakeResponse::text(403, "policy: signature must precede file"),
             );
         }
         task.snapshot.uploads += 1;
@@ -808,10 +624,10 @@ impl State {
             size,
             hash,
         });
-        (204, ResponseTemplate::new(204))
+        (204, FakeResponse::new(204))
     }
 
-    fn predict(&mut self, form: &[(String, String)]) -> (u16, ResponseTemplate) {
+    fn predict(&mut self, form: &[(String, String)]) -> (u16, FakeResponse) {
         let (Some(model), Some(uuid)) = (
             field(form, "model_name"),
             field(form, "prediction_task_uuid"),
@@ -830,7 +646,7 @@ impl State {
         (200, json_response(200, &json!({})))
     }
 
-    fn status(&mut self, uuid: Option<String>) -> (u16, ResponseTemplate) {
+    fn status(&mut self, uuid: Option<String>) -> (u16, FakeResponse) {
         let external = self.external_upload();
         let Some(task) = uuid.and_then(|u| self.tasks.get_mut(&u)) else {
             return (404, detail(404, "Prediction task not found"));
@@ -850,7 +666,7 @@ impl State {
         &mut self,
         uuid: Option<String>,
         response_version: Option<String>,
-    ) -> (u16, ResponseTemplate) {
+    ) -> (u16, FakeResponse) {
         if response_version.as_deref() != Some("parquet_object") {
             return (400, detail(400, "unsupported response_version"));
         }
@@ -870,10 +686,9 @@ impl State {
             );
         }
         if let Some(raw) = &self.raw_results {
-            let mut response =
-                ResponseTemplate::new(200).set_body_raw(raw.body.clone(), "application/zip");
+            let mut response = FakeResponse::bytes(200, raw.body.clone(), "application/zip");
             for (k, v) in &raw.headers {
-                response = response.insert_header(k.as_str(), v.as_str());
+                response = response.header(k.as_str(), v.as_str());
             }
             return (200, response);
         }
@@ -892,13 +707,13 @@ impl State {
                 );
             }
         };
-        let mut response = ResponseTemplate::new(200).set_body_raw(body, "application/zip");
+        let mut response = FakeResponse::bytes(200, body, "application/zip");
         if let Some(name) = &task.snapshot.file_name {
-            response = response.insert_header("X-Original-File-Name", name.as_str());
+            response = response.header("X-Original-File-Name", name.as_str());
         }
         if task.snapshot.prediction_type == PredictionType::Video {
             let fps = task.snapshot.frames_per_second.unwrap_or(self.default_fps);
-            response = response.insert_header("X-Frames-Per-Second", fps.to_string().as_str());
+            response = response.header("X-Frames-Per-Second", fps.to_string().as_str());
         }
         (200, response)
     }

@@ -1100,10 +1100,11 @@ mod tests {
     /// `fake_server.py` and are reproduced in `responses_of_the_golden_fake_server_decode`.
     #[test]
     fn golden_request_bodies_round_trip() {
-        let Some(path) = vision_sdk_common::__private::shared_path(
+        let Some(path) = vision_sdk_testkit::require_shared(
             "protocols/golden/groundlight/wire_log.jsonl",
+            "models::tests::golden_request_bodies_round_trip",
         ) else {
-            return; // shared/ is not beside this checkout (outside CI)
+            return; // shared/ is not beside this checkout (outside CI): a logged skip
         };
         let log = std::fs::read_to_string(&path).expect("read wire_log.jsonl");
         let mut checked = 0;

@@ -1,12 +1,14 @@
 //! An in-process, stateful fake of the Groundlight API for your tests and demos (feature
 //! `testing`).
 //!
-//! [`FakeGroundlight`] serves the cloud API on a loopback port (a [`wiremock`] server with one
-//! catch-all responder over shared state). It checks the API token (401 otherwise), keeps
-//! detectors, image queries, labels, detector groups, notes and inspections, answers image
-//! queries with a confidence that rises with every poll (see [`ConfidencePlan`]), pages lists,
-//! and can inject failures ([`FakeGroundlight::fail_next`], [`FakeGroundlight::rate_limit_next`]).
-//! Every request it received is available from [`FakeGroundlight::received_requests`].
+//! [`FakeGroundlight`] serves the cloud API on a loopback port (common's
+//! [`FakeServer`] skeleton over the fake's state). It
+//! checks the API token (401 otherwise), keeps detectors, image queries, labels, detector
+//! groups, notes and inspections, answers image queries with a confidence that rises with every
+//! poll (see [`ConfidencePlan`]), pages lists, and injects [`Fault`]s
+//! ([`FakeGroundlight::inject`]: statuses with `Retry-After`, connection resets, truncated
+//! bodies, delays). Every request it received is a [`RecordedRequest`] of
+//! [`FakeGroundlight::requests`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -32,12 +34,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use vision_sdk_common::testing::{FakeResponse, FakeServer, FakeService};
+pub use vision_sdk_common::testing::{Fault, FaultKind, Matcher, RecordedPart, RecordedRequest};
 
 use crate::client::{Groundlight, GroundlightBuilder};
 use crate::retry::default_retry_policy;
@@ -131,15 +132,10 @@ struct FakeImageQuery {
     label: Option<(String, Value)>,
 }
 
-#[derive(Debug, Clone)]
-struct Failure {
-    status: u16,
-    retry_after: Option<u64>,
-}
-
 #[derive(Debug, Default)]
 struct State {
     token: String,
+    base: String,
     counter: u64,
     plan: ConfidencePlan,
     answer: String,
@@ -148,7 +144,6 @@ struct State {
     groups: Vec<Value>,
     notes: BTreeMap<String, Vec<Value>>,
     inspections: BTreeMap<String, Map<String, Value>>,
-    failures: Vec<Failure>,
 }
 
 impl State {
@@ -158,65 +153,60 @@ impl State {
     }
 }
 
-/// The in-process fake Groundlight API (see the [module docs](self)).
+/// The in-process fake Groundlight API (see the [module docs](self)). Cheap to clone; the
+/// server stops when the last clone is dropped.
+#[derive(Clone)]
 pub struct FakeGroundlight {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl fmt::Debug for FakeGroundlight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FakeGroundlight")
-            .field("uri", &self.server.uri())
+            .field("base_url", &self.server.base_url())
             .finish_non_exhaustive()
     }
-}
-
-fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl FakeGroundlight {
     /// Starts a fake accepting [`FAKE_TOKEN`], with the default [`ConfidencePlan`].
     pub async fn start() -> Self {
-        Self::start_with_token(FAKE_TOKEN).await
+        Self::start_with_key(FAKE_TOKEN).await
     }
 
-    /// Starts a fake accepting `token`.
-    pub async fn start_with_token(token: &str) -> Self {
-        let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(State {
+    /// Starts a fake accepting the API token `token`.
+    pub async fn start_with_key(token: &str) -> Self {
+        let server = FakeServer::start(|base_url| State {
             token: token.to_owned(),
+            base: base_url.to_owned(),
             answer: "YES".to_owned(),
             ..State::default()
-        }));
-        Mock::given(any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-                base: server.uri(),
-            })
-            .mount(&server)
-            .await;
-        Self { server, state }
+        })
+        .await;
+        Self { server }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        self.server.with_service(f)
     }
 
     /// The endpoint to configure a client with (`http://127.0.0.1:<port>`; the client adds
     /// `/device-api`).
-    pub fn endpoint(&self) -> String {
-        self.server.uri()
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
     }
 
     /// The API token the fake accepts.
-    pub fn token(&self) -> String {
-        lock(&self.state).token.clone()
+    pub fn api_key(&self) -> String {
+        self.with(|s| s.token.clone())
     }
 
     /// A client builder pointed at the fake with its token, and retry backoffs of a few
     /// milliseconds (the attempt count stays the official 4).
     pub fn client_builder(&self) -> GroundlightBuilder {
         Groundlight::builder()
-            .endpoint(self.endpoint())
-            .api_token(self.token())
+            .endpoint(self.base_url())
+            .api_token(self.api_key())
             .retry_policy(default_retry_policy().initial_backoff(Duration::from_millis(2)))
     }
 
@@ -231,68 +221,53 @@ impl FakeGroundlight {
             .expect("the fake's endpoint and token are valid")
     }
 
-    /// The underlying wiremock server (to mount extra mocks of your own, which take precedence
-    /// when mounted with a higher priority).
-    pub fn server(&self) -> &MockServer {
-        &self.server
+    /// Every request received so far, in order, with the status answered (e.g. to validate
+    /// them against the OpenAPI spec).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
     }
 
-    /// Every request received so far, in order (e.g. to validate them against the OpenAPI
-    /// spec).
-    pub async fn received_requests(&self) -> Vec<Request> {
-        self.server.received_requests().await.unwrap_or_default()
+    /// Queues a fault. `Fault::status("*", 503).times(2)` fails the next two requests;
+    /// `Fault::status("*", 429).retry_after(3)` rate-limits the next one;
+    /// `Fault::status("GET /device-api/v1/me", 500)` fails one call only.
+    pub fn inject(&self, fault: Fault) {
+        self.server.inject(fault);
     }
 
     /// Sets how image-query confidence evolves.
     pub fn set_confidence_plan(&self, plan: ConfidencePlan) {
-        lock(&self.state).plan = plan;
+        self.with(|s| s.plan = plan);
     }
 
     /// Sets the answer of binary detectors (default `YES`).
     pub fn set_binary_answer(&self, label: &str) {
-        lock(&self.state).answer = label.to_owned();
-    }
-
-    /// The next `n` requests fail with `status` (e.g. 500, 503, 404) and a JSON `detail`.
-    pub fn fail_next(&self, n: usize, status: u16) {
-        let mut state = lock(&self.state);
-        state.failures.extend((0..n).map(|_| Failure {
-            status,
-            retry_after: None,
-        }));
-    }
-
-    /// The next `n` requests fail with 429 and `Retry-After: <retry_after_secs>`.
-    pub fn rate_limit_next(&self, n: usize, retry_after_secs: u64) {
-        let mut state = lock(&self.state);
-        state.failures.extend((0..n).map(|_| Failure {
-            status: 429,
-            retry_after: Some(retry_after_secs),
-        }));
+        self.with(|s| s.answer = label.to_owned());
     }
 
     /// Adds a detector directly (no request), returning its id.
     pub fn add_detector(&self, name: &str, query: &str) -> String {
-        let mut state = lock(&self.state);
-        let id = state.next_id("det");
-        state
-            .detectors
-            .push(new_detector(id.clone(), name, query, &Map::new()));
-        id
+        self.with(|state| {
+            let id = state.next_id("det");
+            state
+                .detectors
+                .push(new_detector(id.clone(), name, query, &Map::new()));
+            id
+        })
     }
 
     /// How many image queries the fake holds.
     pub fn image_query_count(&self) -> usize {
-        lock(&self.state).image_queries.len()
+        self.with(|s| s.image_queries.len())
     }
 
     /// The bytes of the image submitted with image query `id`.
     pub fn image_of(&self, id: &str) -> Option<Vec<u8>> {
-        lock(&self.state)
-            .image_queries
-            .iter()
-            .find(|iq| iq.id == id)
-            .map(|iq| iq.image.clone())
+        self.with(|s| {
+            s.image_queries
+                .iter()
+                .find(|iq| iq.id == id)
+                .map(|iq| iq.image.clone())
+        })
     }
 }
 
@@ -341,16 +316,11 @@ fn decode_b64_json(text: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-struct Responder {
-    state: Arc<Mutex<State>>,
-    base: String,
+fn json_response(status: u16, body: &Value) -> FakeResponse {
+    FakeResponse::json(status, body)
 }
 
-fn json_response(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(body)
-}
-
-fn detail(status: u16, message: &str) -> ResponseTemplate {
+fn detail(status: u16, message: &str) -> FakeResponse {
     json_response(status, &json!({ "detail": message }))
 }
 
@@ -363,41 +333,29 @@ fn query_value<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = lock(&self.state);
-        let token = request
-            .headers
-            .get("x-api-token")
-            .and_then(|v| v.to_str().ok());
-        if token != Some(state.token.as_str()) {
-            return detail(401, "Invalid token header. (fake)");
-        }
-        if !state.failures.is_empty() {
-            let failure = state.failures.remove(0);
-            let mut response = detail(failure.status, "Injected failure (fake).");
-            if let Some(secs) = failure.retry_after {
-                response = response.insert_header("Retry-After", secs.to_string().as_str());
-            }
-            return response;
-        }
-        let query: Query = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+impl FakeService for State {
+    fn precheck(&mut self, request: &RecordedRequest) -> Option<FakeResponse> {
+        (request.header("x-api-token") != Some(self.token.as_str()))
+            .then(|| detail(401, "Invalid token header. (fake)"))
+    }
+
+    fn fault_response(&self, status: u16) -> FakeResponse {
+        detail(status, "Injected failure (fake).")
+    }
+
+    fn handle(&mut self, request: &RecordedRequest) -> FakeResponse {
+        let state = self;
+        let query: &Query = &request.query;
         let segments: Vec<String> = request
-            .url
-            .path_segments()
-            .map(|s| {
-                s.map(|p| {
-                    percent_encoding::percent_decode_str(p)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
-                .collect()
+            .path
+            .trim_start_matches('/')
+            .split('/')
+            .map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
             })
-            .unwrap_or_default();
+            .collect();
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let method = request.method.as_str();
         let body: Map<String, Value> = serde_json::from_slice(&request.body).unwrap_or_default();
@@ -414,9 +372,10 @@ impl Respond for Responder {
                 }
                 json_response(201, &inspection)
             }
-            ["device-api", "inspections", id] => inspection_route(&mut state, method, id, &body),
+            ["device-api", "inspections", id] => inspection_route(state, method, id, &body),
             ["device-api", "v1", rest @ ..] => {
-                v1_route(&mut state, &self.base, method, rest, &query, &body, request)
+                let base = state.base.clone();
+                v1_route(state, &base, method, rest, query, &body, request)
             }
             _ => detail(404, "Not found (fake)."),
         }
@@ -428,7 +387,7 @@ fn inspection_route(
     method: &str,
     id: &str,
     body: &Map<String, Value>,
-) -> ResponseTemplate {
+) -> FakeResponse {
     let Some(inspection) = state.inspections.get_mut(id) else {
         return detail(404, "No inspection with that id (fake).");
     };
@@ -591,8 +550,8 @@ fn v1_route(
     path: &[&str],
     query: &Query,
     body: &Map<String, Value>,
-    request: &Request,
-) -> ResponseTemplate {
+    request: &RecordedRequest,
+) -> FakeResponse {
     match (method, path) {
         ("GET", ["me"]) => json_response(
             200,
@@ -667,7 +626,7 @@ fn v1_route(
                     state
                         .image_queries
                         .retain(|iq| iq.detector_id != removed.id);
-                    ResponseTemplate::new(204)
+                    FakeResponse::new(204)
                 }
                 _ => detail(405, "Method not allowed (fake)."),
             }
@@ -688,7 +647,7 @@ fn v1_route(
                 return detail(404, "No Detector matches the given query.");
             }
             state.image_queries.retain(|iq| iq.detector_id != *id);
-            ResponseTemplate::new(204)
+            FakeResponse::new(204)
         }
         ("POST", ["image-queries"]) => submit(state, query, request),
         ("GET", ["image-queries"]) => {
@@ -718,7 +677,7 @@ fn v1_route(
         }
         ("GET", ["image-queries", id, "image"]) => {
             match state.image_queries.iter().find(|iq| iq.id == *id) {
-                Some(iq) => ResponseTemplate::new(200).set_body_raw(iq.image.clone(), "image/jpeg"),
+                Some(iq) => FakeResponse::bytes(200, iq.image.clone(), "image/jpeg"),
                 None => detail(404, "No ImageQuery matches the given query."),
             }
         }
@@ -762,18 +721,10 @@ fn v1_route(
             let Some(det) = query_value(query, "detector_id") else {
                 return detail(400, "detector_id is required.");
             };
-            let content_type = request
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let parts = vision_sdk_common::__private::multipart::parse(content_type, &request.body)
-                .unwrap_or_default();
             let text = |name: &str| {
-                parts
-                    .iter()
-                    .find(|p| p.name == name)
-                    .map(|p| String::from_utf8_lossy(p.content).into_owned())
+                request
+                    .part(name)
+                    .map(|p| String::from_utf8_lossy(&p.content).into_owned())
             };
             let content = text("content").unwrap_or_default();
             let pinned = text("is_pinned").is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -782,24 +733,20 @@ fn v1_route(
                 .entry(det.to_owned())
                 .or_default()
                 .push(json!({"detector_id": det, "content": content, "is_pinned": pinned}));
-            ResponseTemplate::new(204)
+            FakeResponse::new(204)
         }
         _ => detail(404, "Not found (fake route)."),
     }
 }
 
-fn submit(state: &mut State, query: &Query, request: &Request) -> ResponseTemplate {
+fn submit(state: &mut State, query: &Query, request: &RecordedRequest) -> FakeResponse {
     let Some(detector_id) = query_value(query, "detector_id") else {
         return detail(400, "detector_id is required.");
     };
     let Some(detector) = state.detectors.iter().find(|d| d.id == detector_id) else {
         return detail(404, "No Detector matches the given query.");
     };
-    let content_type = request
-        .headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let content_type = request.content_type().unwrap_or_default();
     if !content_type.starts_with("image/") || request.body.is_empty() {
         return detail(
             400,
@@ -833,7 +780,7 @@ fn submit(state: &mut State, query: &Query, request: &Request) -> ResponseTempla
         patience_time,
         confidence_threshold,
         polls: 0,
-        image: request.body.clone(),
+        image: request.body.to_vec(),
         want_async,
         label: None,
     };

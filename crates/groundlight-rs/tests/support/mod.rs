@@ -1,8 +1,9 @@
 //! Shared helpers of the wiremock integration tests.
 //!
-//! Every test reads the requests a server received through [`requests`], which also appends them
-//! (as JSON lines) to `$GROUNDLIGHT_CAPTURE_DIR/<test binary>.jsonl` when that variable is set, so
-//! all traffic of the suite can be collected and validated against the OpenAPI spec.
+//! Every test reads the requests a server received through [`requests`], as the workspace's one
+//! request shape ([`RecordedRequest`]), which also appends them (as JSON lines) to
+//! `$GROUNDLIGHT_CAPTURE_DIR/<test binary>.jsonl` when that variable is set, so all traffic of
+//! the suite can be collected and validated against the OpenAPI spec.
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different part of this module
 
 use std::io::Write as _;
@@ -11,15 +12,15 @@ use std::time::Duration;
 
 use groundlight::{Groundlight, ManualClock};
 use serde_json::{Value, json};
-use wiremock::{MockServer, Request};
+use vision_sdk_common::testing::RecordedRequest;
+use wiremock::MockServer;
 
 /// The fake token the official SDK's golden capture used.
 pub const TOKEN: &str = "api_2probeTOKEN0123456789abcdefghijklmnop";
 
 /// A tiny JPEG header: enough for MIME sniffing (the mocks do not decode images).
-pub const JPEG: &[u8] = &[
-    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0xFF, 0xD9,
-];
+#[allow(unused_imports)] // not every test binary sends an image
+pub use vision_sdk_testkit::JPEG_HEADER as JPEG;
 
 /// A PNG signature and IHDR start.
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01";
@@ -46,13 +47,19 @@ pub async fn setup() -> Setup {
 }
 
 /// The requests `server` received, in order (also captured, see the module docs).
-pub async fn requests(server: &MockServer) -> Vec<Request> {
-    let received = server.received_requests().await.unwrap_or_default();
+pub async fn requests(server: &MockServer) -> Vec<RecordedRequest> {
+    let received: Vec<RecordedRequest> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(vision_sdk_testkit::from_wiremock)
+        .collect();
     capture(&received);
     received
 }
 
-fn capture(received: &[Request]) {
+fn capture(received: &[RecordedRequest]) {
     let Some(dir) = std::env::var_os("GROUNDLIGHT_CAPTURE_DIR") else {
         return;
     };
@@ -74,12 +81,12 @@ fn capture(received: &[Request]) {
         let headers: serde_json::Map<String, Value> = r
             .headers
             .iter()
-            .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+            .map(|(k, v)| (k.clone(), json!(v)))
             .collect();
         let line = json!({
-            "method": r.method.as_str(),
-            "path": r.url.path(),
-            "raw_query": r.url.query().unwrap_or(""),
+            "method": r.method,
+            "path": r.path,
+            "raw_query": r.raw_query,
             "headers": headers,
             "body_base64": base64_encode(&r.body),
         });
@@ -92,11 +99,8 @@ fn base64_encode(bytes: &[u8]) -> String {
 }
 
 /// The decoded query pairs of a request, in order.
-pub fn query(req: &Request) -> Vec<(String, String)> {
-    req.url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+pub fn query(req: &RecordedRequest) -> Vec<(String, String)> {
+    req.query.clone()
 }
 
 /// Owned pairs from string slices.
@@ -108,12 +112,12 @@ pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// A header as text.
-pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers.get(name).and_then(|v| v.to_str().ok())
+pub fn header<'a>(req: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    req.header(name)
 }
 
 /// The JSON body of a request.
-pub fn body_json(req: &Request) -> Value {
+pub fn body_json(req: &RecordedRequest) -> Value {
     serde_json::from_slice(&req.body).unwrap_or_else(|e| {
         panic!(
             "body is not JSON ({e}): {}",
@@ -123,7 +127,7 @@ pub fn body_json(req: &Request) -> Value {
 }
 
 /// Asserts the headers the SDK sends on every request.
-pub fn assert_sdk_headers(req: &Request) {
+pub fn assert_sdk_headers(req: &RecordedRequest) {
     assert_eq!(header(req, "x-api-token"), Some(TOKEN), "x-api-token");
     let id = header(req, "x-request-id").expect("X-Request-Id");
     let hex = id
@@ -138,10 +142,15 @@ pub fn assert_sdk_headers(req: &Request) {
 }
 
 /// Asserts method, path and query (decoded, in order) of a request, plus the SDK headers.
-pub fn assert_request(req: &Request, method: &str, path: &str, query_pairs: &[(&str, &str)]) {
-    assert_eq!(req.method.as_str(), method, "method of {}", req.url);
-    assert_eq!(req.url.path(), path, "path of {}", req.url);
-    assert_eq!(query(req), pairs(query_pairs), "query of {}", req.url);
+pub fn assert_request(
+    req: &RecordedRequest,
+    method: &str,
+    path: &str,
+    query_pairs: &[(&str, &str)],
+) {
+    assert_eq!(req.method, method, "method of {req}");
+    assert_eq!(req.path, path, "path of {req}");
+    assert_eq!(query(req), pairs(query_pairs), "query of {req}");
     assert_sdk_headers(req);
 }
 

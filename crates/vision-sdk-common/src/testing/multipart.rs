@@ -1,4 +1,4 @@
-//! A minimal `multipart/form-data` parser for the providers' fake servers and tests.
+//! A minimal `multipart/form-data` parser for the fake servers and tests.
 
 /// One part of a multipart body.
 #[derive(Debug, Clone, PartialEq, Eq)]

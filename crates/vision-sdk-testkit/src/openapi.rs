@@ -1,8 +1,8 @@
-//! Test support: a small OpenAPI 3.0 **request** validator for the pinned Groundlight spec
-//! (`shared/specs/groundlight/public-api.yaml`), so tests can prove that every request the crate
-//! sends is one the spec allows, offline and without an extra process.
-//!
-//! Use it from an integration test with `#[path = "support/openapi.rs"] mod openapi;`.
+//! An OpenAPI **request** validator (Swagger 2.0, OpenAPI 3.0 and 3.1), so tests can prove that
+//! every request a crate sends is one the provider's published spec allows, offline and without
+//! an extra process. Load a spec with [`Spec::from_path`] (find it with
+//! [`require_shared`](crate::require_shared)) and check [`RecordedRequest`]s with
+//! [`Spec::validate`].
 //!
 //! What [`Spec::validate`] checks for one captured request:
 //! * the path lies under a `servers` base path (`/device-api`) and matches a path template; path
@@ -27,232 +27,74 @@
 //!   `minLength`/`maxLength` (characters), `minimum`/`maximum` with the 3.0 boolean
 //!   `exclusiveMinimum`/`exclusiveMaximum`, `multipleOf`, formats `date-time`, `date`, `uri`,
 //!   `uuid`, `email`, `int32`, `int64`, and `allOf`/`anyOf`/`oneOf`.
+//! * Swagger 2.0: `basePath`; `in: body` parameters (the JSON body, by `consumes`), `in: formData`
+//!   parameters (an urlencoded or multipart body; `type: file` parts), parameters that carry their
+//!   schema inline (`type`, `format`, `items`, `enum`, …; `collectionFormat` `multi` or `csv`),
+//!   `definitions`, `securityDefinitions` (`apiKey`, `basic`) and `x-nullable`.
+//! * OpenAPI 3.1: `type` arrays (`["string", "null"]`), `type: null`, `const`, and the numeric
+//!   `exclusiveMinimum`/`exclusiveMaximum`.
 //!
 //! Deliberate choices:
-//! * `oneOf`: for a non-object value, exactly one alternative must match, as in JSON Schema. The
-//!   spec's `oneOf`s over object schemas are *open* (no `additionalProperties: false`, e.g.
-//!   `mode_configuration`), so the strict reading rejects every real value
-//!   (`{"class_name":"car","max_count":7}` also matches `TextModeConfiguration` and
-//!   `BoundingBoxModeConfiguration`), while `anyOf` would accept almost anything
-//!   (`TextModeConfiguration` matches every object, `{"class_name":"car","max_count":0}` too).
-//!   So an object value passes when at least one alternative matches it *closed*: valid, and every
-//!   property of the value declared by that alternative, which is how the server's strict models
-//!   discriminate. Prism has the same problem the other way round (it skips such bodies).
+//! * `oneOf`: for a non-object value, exactly one alternative must match, as in JSON Schema. For
+//!   an object value, `oneOf`s over *open* object schemas (no `additionalProperties: false`) make
+//!   the strict reading reject every real value (it matches several alternatives) while `anyOf`
+//!   would accept almost anything. So an object value passes when at least one alternative
+//!   matches it *closed*: valid, and every property of the value declared by that alternative,
+//!   which is how servers with strict models discriminate. Prism has the same problem the other
+//!   way round (it skips such bodies).
 //! * Properties a schema does not declare, where `additionalProperties` allows them, are not errors;
 //!   they are listed in [`Report::notes`] so a test can still pin them down.
 //! * `pattern` is not evaluated (the spec has none); it is listed in the notes if one appears.
 //! * Responses are not validated, and neither are `encoding` objects of multipart bodies.
-#![allow(dead_code)] // each test crate uses a different part of this module
-
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
 use serde_json::{Map, Number, Value};
+use vision_sdk_common::testing::{RecordedRequest, parse_query, percent_decode};
 use yaml_rust2::{Yaml, YamlLoader};
-
-/// Where the pinned spec lives inside the shared folder.
-pub(crate) const SPEC_RELATIVE_PATH: &str = "specs/groundlight/public-api.yaml";
-
-/// Loads the pinned spec; `None` (outside CI) when the shared folder is missing, after a note on
-/// stderr, so the caller can return early (`let Some(spec) = load_pinned_spec() else { return };`).
-/// Panics in CI (no shared folder) or when the spec cannot be read or parsed.
-pub(crate) fn load_pinned_spec() -> Option<Spec> {
-    let Some(path) = vision_sdk_common::__private::shared_path(SPEC_RELATIVE_PATH) else {
-        skip_note(SPEC_RELATIVE_PATH);
-        return None;
-    };
-    Some(Spec::from_path(&path).unwrap_or_else(|e| panic!("loading {}: {e}", path.display())))
-}
-
-/// The note printed when a test skips because the shared folder is missing (never in CI).
-#[allow(clippy::print_stderr)] // telling the developer why a test did nothing is the point
-pub(crate) fn skip_note(what: &str) {
-    eprintln!("shared/{what} not found (no shared folder and CI unset); skipping");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Captured requests
-
-/// One HTTP request as received by a server: what the validator checks.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CapturedRequest {
-    /// Upper-case method.
-    pub(crate) method: String,
-    /// The raw (percent-encoded) path, without the query.
-    pub(crate) path: String,
-    /// Decoded query pairs in wire order.
-    pub(crate) query: Vec<(String, String)>,
-    /// Headers in any case.
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl CapturedRequest {
-    /// `target` is a path with an optional `?query` (raw, as on the wire).
-    pub(crate) fn new(method: &str, target: &str) -> Self {
-        let (path, raw_query) = target.split_once('?').unwrap_or((target, ""));
-        Self {
-            method: method.to_ascii_uppercase(),
-            path: path.to_owned(),
-            query: parse_query(raw_query),
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    /// Adds a header.
-    #[must_use]
-    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// Adds the API token header every operation of the spec requires.
-    #[must_use]
-    pub(crate) fn token(self) -> Self {
-        self.header("x-api-token", "api_test")
-    }
-
-    /// Sets a body with its Content-Type.
-    #[must_use]
-    pub(crate) fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
-        self.headers
-            .push(("Content-Type".to_owned(), content_type.to_owned()));
-        self.body = body.into();
-        self
-    }
-
-    /// Sets a JSON body (`Content-Type: application/json`).
-    #[must_use]
-    pub(crate) fn json(self, body: &Value) -> Self {
-        let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
-        self.body("application/json", bytes)
-    }
-
-    /// A request received by a wiremock server.
-    pub(crate) fn from_wiremock(request: &wiremock::Request) -> Self {
-        Self {
-            method: request.method.as_str().to_ascii_uppercase(),
-            path: request.url.path().to_owned(),
-            query: request.url.query().map(parse_query).unwrap_or_default(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: request.body.clone(),
-        }
-    }
-
-    /// The first value of a header, by case-insensitive name.
-    pub(crate) fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn line(&self) -> String {
-        if self.query.is_empty() {
-            format!("{} {}", self.method, self.path)
-        } else {
-            let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("{} {}?{}", self.method, self.path, query.join("&"))
-        }
-    }
-}
-
-/// Splits a raw query string into decoded pairs (`+` is a space, as browsers and servers read it).
-pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(name, true), percent_decode(value, true))
-        })
-        .collect()
-}
-
-/// Percent-decodes; malformed escapes are kept literally.
-pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            other => {
-                out.push(other);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Reports
 
 /// The operation a request was matched to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OperationRef {
+pub struct OperationRef {
     /// Upper-case method.
-    pub(crate) method: String,
+    pub method: String,
     /// The spec's path template, relative to the server base, e.g. `/v1/detectors/{id}`.
-    pub(crate) template: String,
-    pub(crate) operation_id: String,
+    pub template: String,
+    pub operation_id: String,
 }
 
 impl OperationRef {
     /// `"PATCH /v1/detectors/{id}"`: the key allow-lists use.
-    pub(crate) fn key(&self) -> String {
+    pub fn key(&self) -> String {
         format!("{} {}", self.method, self.template)
     }
 }
 
 /// The outcome of validating one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Report {
-    /// The request line, for messages.
-    pub(crate) request: String,
+pub struct Report {
+    /// The request line (query decoded), for messages.
+    pub request: String,
     /// The matched operation, when the path and method are in the spec.
-    pub(crate) operation: Option<OperationRef>,
+    pub operation: Option<OperationRef>,
     /// Violations of the spec, human-readable.
-    pub(crate) errors: Vec<String>,
+    pub errors: Vec<String>,
     /// Things the spec allows but does not describe (e.g. undeclared properties where
     /// `additionalProperties` is open), human-readable.
-    pub(crate) notes: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 impl Report {
-    pub(crate) fn is_valid(&self) -> bool {
+    pub fn is_valid(&self) -> bool {
         self.errors.is_empty()
     }
 
     /// The operation key, or `"<METHOD> <path> (not in the spec)"`.
-    pub(crate) fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match &self.operation {
             Some(op) => op.key(),
             None => format!("{} (not in the spec)", self.request),
@@ -260,7 +102,7 @@ impl Report {
     }
 
     /// True when some error contains `needle`.
-    pub(crate) fn has_error(&self, needle: &str) -> bool {
+    pub fn has_error(&self, needle: &str) -> bool {
         self.errors.iter().any(|e| e.contains(needle))
     }
 }
@@ -303,10 +145,23 @@ impl Out {
 // ---------------------------------------------------------------------------------------------
 // The spec
 
-/// A loaded OpenAPI 3.0 document.
+/// Which specification a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Swagger 2.0 (`swagger: "2.0"`).
+    Swagger2,
+    /// OpenAPI 3.0.x.
+    OpenApi30,
+    /// OpenAPI 3.1.x.
+    OpenApi31,
+}
+
+/// A loaded Swagger 2.0 or OpenAPI 3.x document.
 #[derive(Debug)]
-pub(crate) struct Spec {
+pub struct Spec {
     doc: Value,
+    dialect: Dialect,
     /// Server base paths, e.g. `/device-api` (empty string for a root server).
     base_paths: Vec<String>,
     paths: Vec<PathEntry>,
@@ -338,38 +193,60 @@ const METHODS: [&str; 8] = [
 const MAX_DEPTH: usize = 64;
 
 impl Spec {
-    pub(crate) fn from_path(path: &Path) -> Result<Self, String> {
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or is not a supported document (see [`from_str`](Self::from_str)).
+    pub fn from_path(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-        Self::from_yaml_str(&text)
+        Self::from_str(&text)
     }
 
-    /// Parses a YAML (or JSON) OpenAPI 3.0 document and checks that every `$ref` resolves.
-    pub(crate) fn from_yaml_str(text: &str) -> Result<Self, String> {
-        let docs = YamlLoader::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
-        let [doc] = docs.as_slice() else {
-            return Err(format!("expected one YAML document, found {}", docs.len()));
+    /// Parses a JSON or YAML document (Swagger 2.0, OpenAPI 3.0 or 3.1) and checks that every
+    /// `$ref` resolves.
+    ///
+    /// # Errors
+    ///
+    /// When it does not parse, is another kind of document, has no `paths` or a dangling `$ref`.
+    #[allow(clippy::should_implement_trait)] // a `String` error, not `FromStr`'s associated type
+    pub fn from_str(text: &str) -> Result<Self, String> {
+        let doc = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?
+        } else {
+            let docs = YamlLoader::load_from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
+            let [doc] = docs.as_slice() else {
+                return Err(format!("expected one YAML document, found {}", docs.len()));
+            };
+            yaml_to_json(doc, "#")?
         };
-        let doc = yaml_to_json(doc, "#")?;
-        let version = doc
-            .get("openapi")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !version.starts_with("3.0") {
-            return Err(format!(
-                "expected an OpenAPI 3.0.x document, found openapi: {version:?}"
-            ));
-        }
-        let mut base_paths: Vec<String> = doc
-            .get("servers")
-            .and_then(Value::as_array)
-            .map(|servers| {
-                servers
-                    .iter()
-                    .filter_map(|s| s.get("url").and_then(Value::as_str))
-                    .map(server_base_path)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let text_of = |key: &str| doc.get(key).and_then(Value::as_str).unwrap_or_default();
+        let dialect = match (text_of("swagger"), text_of("openapi")) {
+            ("2.0", _) => Dialect::Swagger2,
+            (_, v) if v.starts_with("3.0") => Dialect::OpenApi30,
+            (_, v) if v.starts_with("3.1") => Dialect::OpenApi31,
+            (swagger, openapi) => {
+                return Err(format!(
+                    "expected Swagger 2.0 or OpenAPI 3.0/3.1, found swagger: {swagger:?}, openapi: {openapi:?}"
+                ));
+            }
+        };
+        let mut base_paths: Vec<String> = if dialect == Dialect::Swagger2 {
+            doc.get("basePath")
+                .and_then(Value::as_str)
+                .map(|b| vec![b.trim_end_matches('/').to_owned()])
+                .unwrap_or_default()
+        } else {
+            doc.get("servers")
+                .and_then(Value::as_array)
+                .map(|servers| {
+                    servers
+                        .iter()
+                        .filter_map(|s| s.get("url").and_then(Value::as_str))
+                        .map(server_base_path)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         if base_paths.is_empty() {
             base_paths.push(String::new());
         }
@@ -387,6 +264,7 @@ impl Spec {
             .collect();
         let spec = Self {
             doc,
+            dialect,
             base_paths,
             paths,
         };
@@ -398,13 +276,18 @@ impl Spec {
         Ok(spec)
     }
 
+    /// The kind of document.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
     /// The server base paths requests must start with.
-    pub(crate) fn base_paths(&self) -> &[String] {
+    pub fn base_paths(&self) -> &[String] {
         &self.base_paths
     }
 
     /// Every operation of the spec as `"METHOD /template"`, sorted.
-    pub(crate) fn operation_keys(&self) -> Vec<String> {
+    pub fn operation_keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
         for entry in &self.paths {
             let item = &self.doc["paths"][&entry.template];
@@ -465,18 +348,18 @@ impl Spec {
     }
 
     /// Validates one captured request against the spec.
-    pub(crate) fn validate(&self, request: &CapturedRequest) -> Report {
+    pub fn validate(&self, request: &RecordedRequest) -> Report {
         let mut out = Out::default();
         let operation = self.validate_into(request, &mut out);
         Report {
-            request: request.line(),
+            request: decoded_line(request),
             operation,
             errors: out.errors,
             notes: out.notes,
         }
     }
 
-    fn validate_into(&self, request: &CapturedRequest, out: &mut Out) -> Option<OperationRef> {
+    fn validate_into(&self, request: &RecordedRequest, out: &mut Out) -> Option<OperationRef> {
         let method = request.method.to_ascii_lowercase();
         let Some(relative) = self.strip_base(&request.path) else {
             out.error(
@@ -529,7 +412,7 @@ impl Spec {
         self.check_security(operation, request, &mut known_query, out);
         self.check_query(&parameters, request, &mut known_query, out);
         self.check_headers(&parameters, request, out);
-        self.check_body(operation, request, out);
+        self.check_body(operation, &parameters, request, out);
         Some(op_ref)
     }
 
@@ -637,7 +520,7 @@ impl Spec {
     fn check_query(
         &self,
         parameters: &[&Value],
-        request: &CapturedRequest,
+        request: &RecordedRequest,
         known: &mut BTreeSet<String>,
         out: &mut Out,
     ) {
@@ -686,7 +569,7 @@ impl Spec {
         }
     }
 
-    fn check_headers(&self, parameters: &[&Value], request: &CapturedRequest, out: &mut Out) {
+    fn check_headers(&self, parameters: &[&Value], request: &RecordedRequest, out: &mut Out) {
         for parameter in parameters {
             if parameter.get("in").and_then(Value::as_str) != Some("header") {
                 continue;
@@ -714,14 +597,43 @@ impl Spec {
 
     /// Checks one parameter's string values against its schema.
     fn check_param_value(&self, parameter: &Value, values: &[String], at: &str, out: &mut Out) {
-        let Some(schema) = parameter.get("schema") else {
-            return; // `content`-style parameters are not used by this spec
+        let inline;
+        let schema = match parameter.get("schema") {
+            Some(schema) => schema,
+            // Swagger 2.0: the parameter carries its schema keywords itself.
+            None if parameter.get("type").is_some() => {
+                inline = inline_schema(parameter);
+                &inline
+            }
+            None => return, // `content`-style parameters: not checked
         };
         let resolved = match self.deref(schema) {
             Ok(s) => s,
             Err(e) => return out.error(at, e),
         };
-        let value = if resolved.get("type").and_then(Value::as_str) == Some("array") {
+        // Swagger 2.0 arrays are comma-separated unless `collectionFormat: multi` (repeated);
+        // OpenAPI 3 query arrays default to `form` + `explode`, i.e. repeated.
+        let inline_array =
+            parameter.get("schema").is_none() && first_type(resolved).as_deref() == Some("array");
+        let separator = match parameter.get("collectionFormat").and_then(Value::as_str) {
+            Some("multi") => None,
+            Some("ssv") => Some(' '),
+            Some("tsv") => Some('\t'),
+            Some("pipes") => Some('|'),
+            _ => Some(','),
+        };
+        let split: Vec<String>;
+        let values = match separator {
+            Some(separator) if inline_array => {
+                split = values
+                    .iter()
+                    .flat_map(|v| v.split(separator).map(str::to_owned))
+                    .collect();
+                &split
+            }
+            _ => values,
+        };
+        let value = if first_type(resolved).as_deref() == Some("array") {
             let items = resolved.get("items").cloned().unwrap_or(Value::Null);
             let mut array = Vec::new();
             for (i, raw) in values.iter().enumerate() {
@@ -780,7 +692,7 @@ impl Spec {
     fn check_security(
         &self,
         operation: &Value,
-        request: &CapturedRequest,
+        request: &RecordedRequest,
         known_query: &mut BTreeSet<String>,
         out: &mut Out,
     ) {
@@ -800,7 +712,10 @@ impl Spec {
             };
             let mut missing = Vec::new();
             for scheme_name in schemes.keys() {
-                let pointer = format!("/components/securitySchemes/{scheme_name}");
+                let pointer = match self.dialect {
+                    Dialect::Swagger2 => format!("/securityDefinitions/{scheme_name}"),
+                    _ => format!("/components/securitySchemes/{scheme_name}"),
+                };
                 let Some(scheme) = self.doc.pointer(&pointer).and_then(|s| self.deref(s).ok())
                 else {
                     missing.push(format!("{scheme_name} (not defined in the spec)"));
@@ -814,9 +729,9 @@ impl Spec {
                     scheme.get("type").and_then(Value::as_str),
                     scheme.get("in").and_then(Value::as_str),
                 ) {
-                    (Some("apiKey"), Some("header")) => request
-                        .header_value(name)
-                        .is_some_and(|v| !v.trim().is_empty()),
+                    (Some("apiKey"), Some("header")) => {
+                        request.header(name).is_some_and(|v| !v.trim().is_empty())
+                    }
                     (Some("apiKey"), Some("query")) => {
                         known_query.insert(name.to_owned());
                         request
@@ -824,18 +739,21 @@ impl Spec {
                             .iter()
                             .any(|(n, v)| n == name && !v.is_empty())
                     }
-                    (Some("apiKey"), Some("cookie")) => {
-                        request.header_value("cookie").is_some_and(|c| {
-                            c.split(';')
-                                .any(|kv| kv.trim().starts_with(&format!("{name}=")))
-                        })
-                    }
+                    (Some("apiKey"), Some("cookie")) => request.header("cookie").is_some_and(|c| {
+                        c.split(';')
+                            .any(|kv| kv.trim().starts_with(&format!("{name}=")))
+                    }),
+                    (Some("basic"), _) => request.header("authorization").is_some_and(|v| {
+                        v.split_whitespace()
+                            .next()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("basic"))
+                    }),
                     (Some("http"), _) => {
                         let wanted = scheme
                             .get("scheme")
                             .and_then(Value::as_str)
                             .unwrap_or_default();
-                        request.header_value("authorization").is_some_and(|v| {
+                        request.header("authorization").is_some_and(|v| {
                             v.split_whitespace()
                                 .next()
                                 .is_some_and(|s| s.eq_ignore_ascii_case(wanted))
@@ -859,9 +777,96 @@ impl Spec {
         );
     }
 
-    fn check_body(&self, operation: &Value, request: &CapturedRequest, out: &mut Out) {
-        let content_type = request.header_value("content-type");
-        let Some(request_body) = operation.get("requestBody") else {
+    /// Swagger 2.0: the OpenAPI 3 `requestBody` equivalent of an operation's `in: body` or
+    /// `in: formData` parameters, with `consumes` as its media types.
+    fn swagger2_request_body(&self, parameters: &[&Value], operation: &Value) -> Option<Value> {
+        let consumes: Vec<String> = operation
+            .get("consumes")
+            .or_else(|| self.doc.get("consumes"))
+            .and_then(Value::as_array)
+            .map(|c| {
+                c.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let content = |default: &str, schema: Value| -> Value {
+            let types = if consumes.is_empty() {
+                vec![default.to_owned()]
+            } else {
+                consumes.clone()
+            };
+            let map: Map<String, Value> = types
+                .into_iter()
+                .map(|t| (t, serde_json::json!({ "schema": schema.clone() })))
+                .collect();
+            Value::Object(map)
+        };
+        let located = |place: &str| -> Vec<&Value> {
+            parameters
+                .iter()
+                .filter(|p| p.get("in").and_then(Value::as_str) == Some(place))
+                .copied()
+                .collect()
+        };
+        if let Some(body) = located("body").first() {
+            return Some(serde_json::json!({
+                "required": body.get("required").cloned().unwrap_or(Value::Bool(false)),
+                "content": content("application/json", body.get("schema").cloned().unwrap_or_default()),
+            }));
+        }
+        let fields = located("formData");
+        if fields.is_empty() {
+            return None;
+        }
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        let mut has_file = false;
+        for field in &fields {
+            let name = field
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let mut schema = inline_schema(field);
+            if schema.get("type").and_then(Value::as_str) == Some("file") {
+                has_file = true;
+                schema = serde_json::json!({ "type": "string", "format": "binary" });
+            }
+            properties.insert(name.to_owned(), schema);
+            if field.get("required") == Some(&Value::Bool(true)) {
+                required.push(Value::String(name.to_owned()));
+            }
+        }
+        let default = if has_file {
+            "multipart/form-data"
+        } else {
+            "application/x-www-form-urlencoded"
+        };
+        Some(serde_json::json!({
+            "required": !required.is_empty(),
+            "content": content(default, serde_json::json!({
+                "type": "object", "properties": properties, "required": required,
+            })),
+        }))
+    }
+
+    fn check_body(
+        &self,
+        operation: &Value,
+        parameters: &[&Value],
+        request: &RecordedRequest,
+        out: &mut Out,
+    ) {
+        let content_type = request.header("content-type");
+        let synthesised = match self.dialect {
+            Dialect::Swagger2 => self.swagger2_request_body(parameters, operation),
+            _ => None,
+        };
+        let Some(request_body) = synthesised
+            .as_ref()
+            .or_else(|| operation.get("requestBody"))
+        else {
             if !request.body.is_empty() {
                 out.error(
                     "body",
@@ -1103,6 +1108,8 @@ impl Spec {
         let enum_values = keywords.get("enum").and_then(Value::as_array);
         if value.is_null() {
             let nullable = keywords.get("nullable") == Some(&Value::Bool(true))
+                || keywords.get("x-nullable") == Some(&Value::Bool(true))
+                || types_of(keywords).iter().any(|t| t == "null")
                 || enum_values.is_some_and(|e| e.contains(&Value::Null));
             if nullable {
                 return;
@@ -1114,13 +1121,22 @@ impl Spec {
                 return out.error(at, "null is not allowed (the schema is not nullable)");
             }
         }
-        if let Some(ty) = keywords.get("type").and_then(Value::as_str)
-            && !type_matches(ty, value)
-        {
+        let types = types_of(keywords);
+        if !types.is_empty() && !types.iter().any(|ty| type_matches(ty, value)) {
+            let expected: Vec<String> = types.iter().map(|t| article(t)).collect();
             return out.error(
                 at,
-                format!("expected {}, got {}", article(ty), describe(value)),
+                format!(
+                    "expected {}, got {}",
+                    expected.join(" or "),
+                    describe(value)
+                ),
             );
+        }
+        if let Some(constant) = keywords.get("const")
+            && constant != value
+        {
+            return out.error(at, format!("{value} is not the constant {constant}"));
         }
         if let Some(allowed) = enum_values
             && !allowed.contains(value)
@@ -1451,15 +1467,28 @@ struct FormField {
     data: Vec<u8>,
 }
 
+/// `"METHOD /path?k=v&…"` with the query pairs decoded, for messages.
+fn decoded_line(request: &RecordedRequest) -> String {
+    if request.query.is_empty() {
+        format!("{} {}", request.method, request.path)
+    } else {
+        let query: Vec<String> = request
+            .query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{} {}?{}", request.method, request.path, query.join("&"))
+    }
+}
+
 /// The type a parameter schema implies, looking through `allOf` members.
 fn schema_type(spec: &Spec, schema: &Value) -> Option<String> {
-    if let Some(ty) = schema.get("type").and_then(Value::as_str) {
-        return Some(ty.to_owned());
+    if let Some(ty) = first_type(schema) {
+        return Some(ty);
     }
-    for member in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
+    for member in ["allOf", "anyOf", "oneOf"]
+        .iter()
+        .filter_map(|k| schema.get(*k).and_then(Value::as_array))
         .flatten()
     {
         if let Some(ty) = spec.deref(member).ok().and_then(|m| schema_type(spec, m)) {
@@ -1467,6 +1496,45 @@ fn schema_type(spec: &Spec, schema: &Value) -> Option<String> {
         }
     }
     None
+}
+
+/// The `type` keyword as a list (OpenAPI 3.1 allows an array of types).
+fn types_of(keywords: &Map<String, Value>) -> Vec<String> {
+    match keywords.get("type") {
+        Some(Value::String(ty)) => vec![ty.clone()],
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first non-null type of a schema.
+fn first_type(schema: &Value) -> Option<String> {
+    schema
+        .as_object()
+        .map(types_of)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|t| t != "null")
+}
+
+/// A Swagger 2.0 parameter's own schema keywords (without `name`, `in`, `required`, …).
+fn inline_schema(parameter: &Value) -> Value {
+    let mut schema = parameter.as_object().cloned().unwrap_or_default();
+    for key in [
+        "name",
+        "in",
+        "required",
+        "description",
+        "collectionFormat",
+        "allowEmptyValue",
+    ] {
+        schema.remove(key);
+    }
+    Value::Object(schema)
 }
 
 fn type_matches(ty: &str, value: &Value) -> bool {
@@ -1477,6 +1545,8 @@ fn type_matches(ty: &str, value: &Value) -> bool {
         "boolean" => value.is_boolean(),
         "number" => value.is_number(),
         "integer" => value.is_i64() || value.is_u64(),
+        "null" => value.is_null(),
+        "file" => value.is_string(),
         _ => true,
     }
 }
@@ -1502,6 +1572,23 @@ fn describe(value: &Value) -> String {
 fn check_number(keywords: &Map<String, Value>, number: &Number, at: &str, out: &mut Out) {
     let Some(n) = number.as_f64() else { return };
     let exclusive = |key: &str| keywords.get(key) == Some(&Value::Bool(true));
+    // OpenAPI 3.1 (JSON Schema 2020-12): numeric exclusive bounds.
+    if let Some(min) = keywords.get("exclusiveMinimum").and_then(Value::as_f64)
+        && n <= min
+    {
+        out.error(
+            at,
+            format!("{number} is not above the exclusive minimum {min}"),
+        );
+    }
+    if let Some(max) = keywords.get("exclusiveMaximum").and_then(Value::as_f64)
+        && n >= max
+    {
+        out.error(
+            at,
+            format!("{number} is not below the exclusive maximum {max}"),
+        );
+    }
     if let Some(min) = keywords.get("minimum").and_then(Value::as_f64) {
         if exclusive("exclusiveMinimum") && n <= min {
             out.error(
