@@ -85,7 +85,10 @@ fn key_for(case: usize) -> String {
 /// `shared/fixtures/dragoneye/<name>`; `None` outside CI when the shared folder is missing
 /// (with `CI` set, a missing folder panics: a failure, not a skip).
 fn fixture(name: &str) -> Option<Vec<u8>> {
-    let path = vision_sdk_common::__private::shared_path(&format!("fixtures/dragoneye/{name}"))?;
+    let path = vision_sdk_testkit::require_shared(
+        &format!("fixtures/dragoneye/{name}"),
+        &vision_sdk_testkit::current_test_name(),
+    )?;
     Some(std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())))
 }
 
