@@ -9,6 +9,7 @@ mod ci;
 mod codegen;
 mod demo;
 mod package;
+mod roboflow_server;
 mod util;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ commands:
   publish [--dry-run]   publish the crates in dependency order (skipping versions already published)
   demo                  run every SDK's quickstart against its fake server (or the real service if its key is set)
   bench [name]          benchmarks against the official Python SDKs and bare reqwest (see docs/testing.md)
+  roboflow-server <install|start|stop|run -- cmd...>  the real Roboflow inference server on 127.0.0.1
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         "publish" => package::publish(has("--dry-run")),
         "demo" => demo::run(),
         "bench" => bench::run(rest),
+        "roboflow-server" => roboflow_server::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())
