@@ -414,6 +414,8 @@ impl Group {
             .map_err(|e| format!("creating {}: {e}", log.display()))?;
         command
             .process_group(0)
+            // Python buffers a redirected stdout; the log must be current when it is shown.
+            .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
