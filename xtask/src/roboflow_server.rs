@@ -536,8 +536,7 @@ impl Running {
     /// Writes the tiny model, starts the platform stand-in and the server, waits for both.
     /// `attached`: stopped when dropped (and by the watchdogs if xtask dies).
     fn start(paths: &Paths, python: &Path, attached: bool) -> Result<Self> {
-        let mock_port = free_port()?;
-        let server_port = free_port()?;
+        let [mock_port, server_port] = free_ports()?;
         let run_dir = paths.runs.join(format!("run-{server_port}"));
         if run_dir.exists() {
             fs::remove_dir_all(&run_dir)
@@ -666,12 +665,21 @@ impl Running {
     }
 }
 
-/// A port that was free a moment ago (the OS picks it; the listener is dropped at once).
-fn free_port() -> Result<u16> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|addr| addr.port())
-        .map_err(|e| format!("no free loopback port: {e}"))
+/// `N` distinct ports that were free a moment ago (the OS picks them; all listeners are held
+/// until every port is chosen, so none repeats, then dropped).
+fn free_ports<const N: usize>() -> Result<[u16; N]> {
+    let listeners = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|e| format!("no free loopback port: {e}"))?;
+    let mut ports = [0; N];
+    for (port, listener) in ports.iter_mut().zip(&listeners) {
+        *port = listener
+            .local_addr()
+            .map_err(|e| format!("no free loopback port: {e}"))?
+            .port();
+    }
+    Ok(ports)
 }
 
 /// Polls `GET <path>` until it answers 200 with a body `accept`s, the process exits, or the
@@ -1008,7 +1016,8 @@ mod tests {
     }
 
     #[test]
-    fn free_ports_are_loopback_ports() {
-        assert_ne!(free_port().unwrap(), 0);
+    fn free_ports_are_distinct() {
+        let [a, b, c] = free_ports().unwrap();
+        assert!(a != 0 && a != b && b != c && a != c);
     }
 }

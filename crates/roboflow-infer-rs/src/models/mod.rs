@@ -53,7 +53,7 @@ pub use classification::{
     MultiLabelClassificationResponse,
 };
 pub use common::{ImageSize, ResolvedModel, ResponseImage, decode_base64, encode_base64};
-pub use depth::{DepthEstimationResponse, DepthMapFormat, NormalizedDepth};
+pub use depth::{DepthEstimationResponse, DepthMap, DepthMapFormat, NormalizedDepth};
 pub use detection::{
     BoundingBox, InstanceSegmentationPrediction, InstanceSegmentationResponse, Keypoint,
     KeypointsDetectionResponse, KeypointsPrediction, Mask, MaskCoordinateMetadata,
