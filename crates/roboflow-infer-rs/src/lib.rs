@@ -13,6 +13,7 @@
 //! - [`models`]: typed responses of every model family, chosen by [`TaskType`]
 //!   ([`models::decode_inference`]); lenient to new fields and unknown enum values, strict
 //!   about what identifies a prediction.
+//! - [`aliases`]: the model aliases the official client resolves (`yolov8n-640` → `coco/3`).
 //! - [`rescale`]: the client-side downsizing math of the official client (target size from the
 //!   model's input size) and the exact rescaling of boxes, polygon points and keypoints back to
 //!   the original image.
@@ -39,6 +40,7 @@
 #[macro_use]
 mod open_enum;
 
+pub mod aliases;
 pub mod config;
 pub mod mode;
 pub mod models;
