@@ -428,7 +428,8 @@ impl Group {
             let spawned = Command::new("sh")
                 .args([
                     "-c",
-                    "read _ ; kill -TERM -- -\"$1\" 2>/dev/null; sleep 5; kill -KILL -- -\"$1\" 2>/dev/null",
+                    // No `--`: dash's builtin `kill` rejects it.
+                    "read _ ; kill -TERM -\"$1\" 2>/dev/null; sleep 5; kill -KILL -\"$1\" 2>/dev/null",
                     "watchdog",
                 ])
                 .arg(pgid.to_string())
@@ -1013,6 +1014,65 @@ mod tests {
             "7.1 GiB"
         );
         assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+
+    /// Whether no process of the group is left within a few seconds (a killed child is a
+    /// zombie until init reaps it, and `kill -0` still finds zombies).
+    #[cfg(unix)]
+    fn group_gone(pgid: u32) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let alive = Command::new("kill")
+                .args(["-0", "--", &format!("-{pgid}")])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !alive {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The watchdog's pipe closes when xtask dies (even by SIGKILL); closing it by hand must
+    /// take down the whole process group, children included.
+    #[cfg(unix)]
+    #[test]
+    fn watchdog_kills_the_group_when_its_pipe_closes() {
+        let log = std::env::temp_dir().join(format!("rf-watchdog-{}.log", std::process::id()));
+        let mut command = Command::new("sh");
+        // A child in the group, and the leader waiting for it.
+        command.args(["-c", "sleep 30 & wait"]);
+        let mut group = Group::spawn("sleeper", command, &log, true).unwrap();
+        assert!(group.exited().is_none());
+        drop(group.watchdog.as_mut().unwrap().stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while group.exited().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let status = group.exited().expect("the watchdog did not stop the group");
+        assert!(!status.success());
+        // The group is gone too (no straggler `sleep 30`).
+        assert!(group_gone(group.pid()), "a process of the group survived");
+        group.stop().unwrap();
+        let _ = fs::remove_file(&log);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn stop_ends_the_group() {
+        let log = std::env::temp_dir().join(format!("rf-stop-{}.log", std::process::id()));
+        let mut command = Command::new("sh");
+        command.args(["-c", "sleep 30 & wait"]);
+        let mut group = Group::spawn("sleeper", command, &log, true).unwrap();
+        let pgid = group.pid();
+        group.stop().unwrap();
+        assert!(group.exited().is_some());
+        assert!(group_gone(pgid), "a process of the group survived");
+        let _ = fs::remove_file(&log);
     }
 
     #[test]

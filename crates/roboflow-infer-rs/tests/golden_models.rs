@@ -87,7 +87,7 @@ fn tiny_model_detections_decode_and_round_trip() {
 
 /// `v1_client_downsizing_2000x1500`: the official client sent 64×48 (ratio 0.032) and mapped the
 /// server's answer back to 2000×1500. Reproduce its numbers from the server's answer for the
-/// sent image: the answer in sent-image pixels is the returned value times the ratio.
+/// sent image.
 #[test]
 fn tiny_model_downsizing_matches_the_official_client() {
     let Some(tiny) = golden("results_tiny_model.json") else {
@@ -101,8 +101,8 @@ fn tiny_model_downsizing_matches_the_official_client() {
     let plan = plan_downsizing(2000, 1500, bounds).unwrap();
     assert_eq!((plan.width, plan.height, plan.ratio), (64, 48, 0.032));
 
-    // What the server answered for the 64×48 image (its real post-processing on the tiny model:
-    // the constant head at 64×64, stretched to 64×48).
+    // What the real server (1.8.3, `cargo xtask roboflow-server`) answers for a 64×48 image on
+    // the tiny model: the constant head at 64×64, stretched to 64×48.
     let sent: Value = serde_json::json!({
         "image": {"width": 64, "height": 48},
         "predictions": [
