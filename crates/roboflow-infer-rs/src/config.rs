@@ -48,6 +48,7 @@ use crate::TaskType;
 
 /// `confidence_threshold`: a number, or the server-side choices `"best"` / `"default"`.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Confidence {
     /// A threshold in `0..=1` (the server divides values `>= 1` by 100).
     Value(f64),
@@ -126,6 +127,7 @@ open_enum! {
 /// pixels; here [`Bytes`](Self::Bytes) gives the encoded image bytes (decode them with the
 /// `image` crate if you need pixels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum VisualisationFormat {
     /// Keep the base64 text (the official default).
     #[default]
@@ -136,6 +138,7 @@ pub enum VisualisationFormat {
 
 /// `api_key_transport`: where the API key goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum ApiKeyTransport {
     /// v0: `?api_key=`; v1: an `"api_key"` body member; registry: `?api_key=` (the default).
     #[default]

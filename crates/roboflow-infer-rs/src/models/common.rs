@@ -23,6 +23,7 @@ impl ImageSize {
 /// The `image` member: one size, or (some servers, batched LMM calls) one per image.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ResponseImage {
     /// The usual case.
     One(ImageSize),

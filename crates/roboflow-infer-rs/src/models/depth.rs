@@ -19,6 +19,7 @@ open_enum! {
 /// The depth map: values in `0..=1` (1 = nearest), as a grid or a PNG.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum NormalizedDepth {
     /// Rows of values (`json` format).
     Grid(Vec<Vec<f64>>),

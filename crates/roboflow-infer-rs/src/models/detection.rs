@@ -128,6 +128,7 @@ impl Point {
 /// COCO run-length `counts`: the compressed string form or the plain list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum RleCounts {
     /// COCO's compressed string.
     Compressed(String),
@@ -147,6 +148,7 @@ pub struct Rle {
 
 /// The mask of an instance: a polygon or a run-length encoding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub enum Mask {
     /// `points`: the polygon (`mask_format: "polygon"`).
     #[serde(rename = "points")]

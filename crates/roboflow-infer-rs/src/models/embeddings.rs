@@ -50,6 +50,7 @@ impl EmbeddingResponse {
 /// Similarities: a list (one per prompt), or prompt name → similarity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Similarity {
     /// One per prompt, in order.
     List(Vec<f64>),

@@ -8,6 +8,7 @@ use super::ResponseImage;
 /// What the model produced: text, or (Florence-2 tasks and others) a structured object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum LmmOutput {
     /// Generated text.
     Text(String),

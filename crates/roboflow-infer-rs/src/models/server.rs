@@ -29,6 +29,7 @@ pub struct ServerStatus {
 /// dynamic batching).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum BatchSize {
     /// A fixed batch size.
     Fixed(u64),
