@@ -538,6 +538,7 @@ impl Running {
     /// `attached`: stopped when dropped (and by the watchdogs if xtask dies).
     fn start(paths: &Paths, python: &Path, attached: bool) -> Result<Self> {
         let [mock_port, server_port] = free_ports()?;
+        remove_stale_runs(&paths.runs);
         let run_dir = paths.runs.join(format!("run-{server_port}"));
         if run_dir.exists() {
             fs::remove_dir_all(&run_dir)
@@ -551,6 +552,15 @@ impl Running {
             fs::create_dir_all(run_dir.join(dir))
                 .map_err(|e| format!("creating {}: {e}", run_dir.join(dir).display()))?;
         }
+        // Whose run this is: see `remove_stale_runs`.
+        let owner = if attached {
+            std::process::id().to_string()
+        } else {
+            "detached".to_owned()
+        };
+        fs::write(run_dir.join(OWNER_FILE), owner)
+            .map_err(|e| format!("writing {}: {e}", run_dir.join(OWNER_FILE).display()))?;
+
         let tiny = run_dir.join(TINY_MODEL);
         let made = Command::new(python)
             .arg(paths.script(MAKE_TINY_MODEL))
@@ -662,6 +672,32 @@ impl Running {
             Ok(())
         } else {
             Err(errors.join("; "))
+        }
+    }
+}
+
+/// In each run directory: the PID of the xtask that owns it, or `detached` (`start`).
+const OWNER_FILE: &str = "owner";
+
+/// Removes the run directories (logs, model cache) that runs killed before their cleanup left
+/// behind: those whose owning xtask is gone. Detached runs are `stop`'s to remove.
+fn remove_stale_runs(runs: &Path) {
+    let Ok(entries) = fs::read_dir(runs) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        if !entry.file_name().to_string_lossy().starts_with("run-") {
+            continue;
+        }
+        let owner = fs::read_to_string(dir.join(OWNER_FILE)).unwrap_or_default();
+        let stale = match owner.trim().parse::<u32>() {
+            Ok(pid) => !Path::new("/proc").join(pid.to_string()).exists(),
+            // No owner file: an interrupted start; a detached run stays.
+            Err(_) => owner.trim() != "detached",
+        };
+        if stale && Path::new("/proc").is_dir() {
+            let _ = fs::remove_dir_all(&dir);
         }
     }
 }
@@ -1073,6 +1109,35 @@ mod tests {
         assert!(group.exited().is_some());
         assert!(group_gone(pgid), "a process of the group survived");
         let _ = fs::remove_file(&log);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn only_stale_runs_are_removed() {
+        let runs = std::env::temp_dir().join(format!("rf-runs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&runs);
+        let owned = |name: &str, owner: Option<&str>| {
+            let dir = runs.join(name);
+            fs::create_dir_all(&dir).unwrap();
+            if let Some(owner) = owner {
+                fs::write(dir.join(OWNER_FILE), owner).unwrap();
+            }
+        };
+        owned("run-1", Some(&std::process::id().to_string()));
+        owned("run-2", Some("4000000000")); // above any pid_max: gone
+        owned("run-3", Some("detached"));
+        owned("run-4", None);
+        owned("state-like", None);
+        remove_stale_runs(&runs);
+        let left: std::collections::BTreeSet<String> = fs::read_dir(&runs)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            left,
+            ["run-1", "run-3", "state-like"].map(String::from).into()
+        );
+        fs::remove_dir_all(&runs).unwrap();
     }
 
     #[test]
