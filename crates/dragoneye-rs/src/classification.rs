@@ -25,11 +25,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use vision_sdk_common::error::HttpError;
-use vision_sdk_common::execute::{HttpResponse, Idempotency, MultipartField, RequestSpec};
+use vision_sdk_common::internal::{HttpResponse, Idempotency, MultipartField, RequestSpec};
 use vision_sdk_common::http::{HeaderMap, Method, StatusCode};
 use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 
-use crate::client::{Dragoneye, retry_on_upload};
+use crate::client::{Dragoneye, upload_classifier};
 use crate::error::Error;
 use crate::media::{Image, Media, Video};
 use crate::models::{
@@ -370,7 +370,7 @@ impl<'a> Classification<'a> {
                 "upload",
                 Idempotency::Idempotent,
                 executor.retry_policy(),
-                retry_on_upload,
+                upload_classifier(),
                 spec,
             )
             .await

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use vision_sdk_common::auth::{Auth, AuthScheme, Secret};
 use vision_sdk_common::clock::Clock;
-use vision_sdk_common::execute::Executor;
+use vision_sdk_common::internal::Executor;
+use vision_sdk_common::internal::classify::StandardClassifier;
 use vision_sdk_common::http::header::HeaderName;
-use vision_sdk_common::http::{HeaderMap, StatusCode};
+
 use vision_sdk_common::retry::RetryPolicy;
 use vision_sdk_common::transport::TransportConfig;
 
@@ -298,7 +299,7 @@ impl DragoneyeBuilder {
                 secret,
             ))
             .retry(policy)
-            .retry_on(retry_on_rate_limit)
+            .classifier(Arc::new(api_classifier().clone()))
             .request_id_header(HeaderName::from_static("x-request-id"));
         if let Some(clock) = self.clock {
             executor = executor.clock(clock);
@@ -315,14 +316,21 @@ impl DragoneyeBuilder {
     }
 }
 
-/// API calls: the official SDK retries 429 only.
-pub(crate) fn retry_on_rate_limit(status: StatusCode, _: &HeaderMap, _: &[u8]) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS
+/// API calls: the official SDK retries 429 only (and transport failures of idempotent calls).
+pub(crate) fn api_classifier() -> &'static StandardClassifier {
+    static CLASSIFIER: std::sync::LazyLock<StandardClassifier> =
+        std::sync::LazyLock::new(|| StandardClassifier::new().retry_statuses(&[429]));
+    &CLASSIFIER
 }
 
 /// The presigned upload rewrites the same object, so 429 and 5xx are safe to retry.
-pub(crate) fn retry_on_upload(status: StatusCode, _: &HeaderMap, _: &[u8]) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+pub(crate) fn upload_classifier() -> &'static StandardClassifier {
+    static CLASSIFIER: std::sync::LazyLock<StandardClassifier> = std::sync::LazyLock::new(|| {
+        StandardClassifier::new()
+            .retry_statuses(&[429])
+            .retry_server_errors()
+    });
+    &CLASSIFIER
 }
 
 #[cfg(test)]
@@ -371,15 +379,16 @@ mod tests {
 
     #[test]
     fn retry_classification() {
+        use vision_sdk_common::http::{HeaderMap, StatusCode};
+        use vision_sdk_common::internal::RetryAction;
         let h = HeaderMap::new();
-        assert!(retry_on_rate_limit(StatusCode::TOO_MANY_REQUESTS, &h, b""));
-        assert!(!retry_on_rate_limit(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &h,
-            b""
-        ));
-        assert!(retry_on_upload(StatusCode::SERVICE_UNAVAILABLE, &h, b""));
-        assert!(retry_on_upload(StatusCode::TOO_MANY_REQUESTS, &h, b""));
-        assert!(!retry_on_upload(StatusCode::FORBIDDEN, &h, b""));
+        let retries = |c: &StandardClassifier, status: StatusCode| {
+            matches!(c.classify_response(status, &h), RetryAction::Retry(_))
+        };
+        assert!(retries(api_classifier(), StatusCode::TOO_MANY_REQUESTS));
+        assert!(!retries(api_classifier(), StatusCode::SERVICE_UNAVAILABLE));
+        assert!(retries(upload_classifier(), StatusCode::SERVICE_UNAVAILABLE));
+        assert!(retries(upload_classifier(), StatusCode::TOO_MANY_REQUESTS));
+        assert!(!retries(upload_classifier(), StatusCode::FORBIDDEN));
     }
 }

@@ -11,9 +11,10 @@ use reqwest::Url;
 use serde::de::DeserializeOwned;
 use vision_sdk_common::clock::Clock;
 use vision_sdk_common::transport::TransportConfig;
-use vision_sdk_common::{
-    Auth, AuthScheme, Executor, HttpResponse, Idempotency, RequestSpec, RetryPolicy, Secret,
-};
+use vision_sdk_common::auth::Auth;
+use vision_sdk_common::internal::classify::{StandardClassifier, TooManyRequests};
+use vision_sdk_common::internal::{Executor, HttpResponse, Idempotency, RequestSpec};
+use vision_sdk_common::{AuthScheme, RetryPolicy, Secret};
 
 use crate::error::{Error, Result};
 use crate::models::{Detector, ImageQuery};
@@ -68,12 +69,14 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
 }
 
 /// The retry rule: every 5xx (as the official SDK), and a 429 only when the server says when to
-/// come back (`Retry-After`); a bare 429 is returned to the caller.
-pub(crate) fn retry_on(status: StatusCode, headers: &http::HeaderMap, _body: &[u8]) -> bool {
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        return headers.contains_key(http::header::RETRY_AFTER);
-    }
-    is_retryable_status(status)
+/// come back with a parsable `Retry-After`; a bare 429 is returned to the caller.
+pub(crate) fn classifier() -> &'static StandardClassifier {
+    static CLASSIFIER: std::sync::LazyLock<StandardClassifier> = std::sync::LazyLock::new(|| {
+        StandardClassifier::new()
+            .retry_server_errors()
+            .too_many_requests(TooManyRequests::RetryWhenRetryAfter)
+    });
+    &CLASSIFIER
 }
 
 /// Sanitises an endpoint exactly as the official SDK's `sanitize_endpoint_url`.
@@ -615,7 +618,7 @@ impl GroundlightBuilder {
                 token,
             ))
             .retry(self.retry.unwrap_or_else(default_retry_policy))
-            .retry_on(retry_on)
+            .classifier(std::sync::Arc::new(classifier().clone()))
             .request_id_header(HeaderName::from_static("x-request-id"));
         if let Some(clock) = self.clock {
             executor = executor.clock(clock);

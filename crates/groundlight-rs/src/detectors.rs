@@ -6,7 +6,7 @@ use futures_core::Stream;
 use http::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
-use vision_sdk_common::Idempotency;
+use vision_sdk_common::internal::Idempotency;
 use vision_sdk_common::page::{Page, items};
 
 use crate::client::{DetectorRef, Groundlight, with_query};

@@ -12,7 +12,8 @@ use http::Method;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
-use vision_sdk_common::{HttpError, HttpResponse, Idempotency, RequestSpec, RetryPolicy};
+use vision_sdk_common::internal::{HttpResponse, Idempotency, RequestSpec};
+use vision_sdk_common::{HttpError, RetryPolicy};
 
 use crate::client::Groundlight;
 use crate::error::{Error, Result};
@@ -47,7 +48,7 @@ impl EdgeApi<'_> {
                 operation,
                 Idempotency::Idempotent,
                 &RetryPolicy::none(),
-                crate::client::retry_on,
+                crate::client::classifier(),
                 spec,
             )
             .await

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::Method;
 use serde_json::Value;
-use vision_sdk_common::{Idempotency, MultipartField};
+use vision_sdk_common::internal::{Idempotency, MultipartField};
 
 use crate::client::{DetectorRef, Groundlight, with_query};
 use crate::detectors::{check_len, check_page, not_found};

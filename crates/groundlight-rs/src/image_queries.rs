@@ -13,7 +13,7 @@ use futures_core::Stream;
 use http::Method;
 use http::header::{ACCEPT, HeaderValue};
 use serde_json::Value;
-use vision_sdk_common::Idempotency;
+use vision_sdk_common::internal::Idempotency;
 use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 
 use crate::client::{DetectorRef, Groundlight, ImageQueryRef, with_query};

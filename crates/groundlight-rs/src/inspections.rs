@@ -6,7 +6,7 @@
 
 use http::Method;
 use serde_json::{Map, Value, json};
-use vision_sdk_common::Idempotency;
+use vision_sdk_common::internal::Idempotency;
 
 use crate::client::Groundlight;
 use crate::detectors::not_found;

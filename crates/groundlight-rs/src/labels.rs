@@ -2,7 +2,7 @@
 
 use http::Method;
 use serde::Serialize;
-use vision_sdk_common::Idempotency;
+use vision_sdk_common::internal::Idempotency;
 
 use crate::client::{Groundlight, ImageQueryRef};
 use crate::error::{Error, Result};

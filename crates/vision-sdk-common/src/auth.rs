@@ -77,22 +77,30 @@ pub enum AuthScheme {
     },
     /// A query parameter, e.g. `api_key=<key>` (Roboflow hosted). Stripped from URLs in errors and logs.
     Query(&'static str),
+    /// A member of the JSON object body, e.g. `"api_key": "<key>"` (Roboflow's legacy v1
+    /// transport). Added per attempt by the executor; a request without a body gets `{}` with
+    /// the member; a non-JSON body is an error before anything is sent.
+    JsonField(&'static str),
 }
 
-/// A credential plus the scheme that puts it on a request.
+/// A credential plus the schemes that put it on a request (usually one; Roboflow can send the
+/// key both as `Authorization: Bearer` and the legacy way).
 #[derive(Clone)]
 pub struct Auth {
-    scheme: AuthScheme,
+    schemes: Vec<AuthScheme>,
     secret: Secret,
-    /// The sensitive header value of a header scheme, built once (`Err` when the credential
-    /// cannot be sent in a header; reported by every [`Auth::apply`]).
-    header_value: Option<Result<HeaderValue, InvalidCredential>>,
+    /// The sensitive value of `<key>` and of `<prefix> <key>` for each header scheme, built
+    /// once (`Err` when the credential cannot be sent in a header).
+    header_values: Vec<(AuthScheme, Result<HeaderValue, InvalidCredential>)>,
+    /// The forms in which the key could be echoed back (raw, percent- and form-encoded,
+    /// JSON-escaped), longest first, for [`Auth::redact`].
+    echoes: Arc<[String]>,
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
-            .field("scheme", &self.scheme)
+            .field("schemes", &self.schemes)
             .field("secret", &self.secret)
             .finish()
     }
@@ -101,66 +109,246 @@ impl fmt::Debug for Auth {
 impl Auth {
     /// Pairs a scheme with a credential.
     pub fn new(scheme: AuthScheme, secret: Secret) -> Self {
-        let header_value = match &scheme {
-            AuthScheme::Header(_) => Some(sensitive_value(secret.expose_secret())),
-            AuthScheme::Authorization { prefix } => Some(sensitive_value(&format!(
-                "{prefix} {}",
-                secret.expose_secret()
-            ))),
-            AuthScheme::Query(_) => None,
-        };
+        Self::with_schemes(vec![scheme], secret)
+    }
+
+    /// A credential sent in every one of `schemes` (e.g. a header and a query parameter).
+    pub fn with_schemes(schemes: Vec<AuthScheme>, secret: Secret) -> Self {
+        let header_values = schemes
+            .iter()
+            .filter_map(|scheme| {
+                let value = match scheme {
+                    AuthScheme::Header(_) => sensitive_value(secret.expose_secret()),
+                    AuthScheme::Authorization { prefix } => {
+                        sensitive_value(&format!("{prefix} {}", secret.expose_secret()))
+                    }
+                    AuthScheme::Query(_) | AuthScheme::JsonField(_) => return None,
+                };
+                Some((scheme.clone(), value))
+            })
+            .collect();
+        let echoes = echo_forms(secret.expose_secret());
         Self {
-            scheme,
+            schemes,
             secret,
-            header_value,
+            header_values,
+            echoes,
         }
     }
 
-    /// The scheme in use.
+    /// The first scheme in use.
     pub fn scheme(&self) -> &AuthScheme {
-        &self.scheme
+        &self.schemes[0]
     }
 
-    /// The name of the query parameter that carries the key, if the scheme is [`AuthScheme::Query`].
+    /// Every scheme in use.
+    pub fn schemes(&self) -> &[AuthScheme] {
+        &self.schemes
+    }
+
+    /// The name of the query parameter that carries the key, if a scheme is [`AuthScheme::Query`].
     pub fn query_param(&self) -> Option<&'static str> {
-        match self.scheme {
-            AuthScheme::Query(name) => Some(name),
+        self.schemes.iter().find_map(|s| match s {
+            AuthScheme::Query(name) => Some(*name),
             _ => None,
-        }
+        })
     }
 
-    /// Puts the credential on a request. Header values are marked sensitive.
+    /// Checks that the credential can be sent by every scheme (for builders: fail at `build()`).
+    pub fn validate(&self) -> Result<(), InvalidCredential> {
+        if self.secret.is_blank() {
+            return Err(InvalidCredential);
+        }
+        self.header_values
+            .iter()
+            .try_for_each(|(_, v)| v.as_ref().map(|_| ()).map_err(|e| *e))
+    }
+
+    /// Puts the credential on a request by the client's schemes. Header values are marked
+    /// sensitive. (JSON-body members are added by the executor while it builds the body.)
     pub fn apply(&self, request: &mut reqwest::Request) -> Result<(), InvalidCredential> {
-        match &self.scheme {
-            AuthScheme::Header(name) => {
-                let value = self.header_value()?;
-                request.headers_mut().insert(name.clone(), value);
+        self.apply_schemes(&self.schemes, request)
+    }
+
+    /// Puts the credential on a request by `schemes` (a per-request override).
+    pub fn apply_schemes(
+        &self,
+        schemes: &[AuthScheme],
+        request: &mut reqwest::Request,
+    ) -> Result<(), InvalidCredential> {
+        for scheme in schemes {
+            match scheme {
+                AuthScheme::Header(name) => {
+                    let value = self.header_value(scheme)?;
+                    request.headers_mut().insert(name.clone(), value);
+                }
+                AuthScheme::Authorization { .. } => {
+                    let value = self.header_value(scheme)?;
+                    request.headers_mut().insert(AUTHORIZATION, value);
+                }
+                AuthScheme::Query(name) => {
+                    request
+                        .url_mut()
+                        .query_pairs_mut()
+                        .append_pair(name, self.secret.expose_secret());
+                }
+                AuthScheme::JsonField(_) => {}
             }
-            AuthScheme::Authorization { .. } => {
-                let value = self.header_value()?;
-                request.headers_mut().insert(AUTHORIZATION, value);
-            }
-            AuthScheme::Query(_) => self.apply_to_url(request.url_mut()),
         }
         Ok(())
     }
 
-    /// The header value of a header scheme (a cheap clone of the one built by [`Auth::new`]).
-    fn header_value(&self) -> Result<HeaderValue, InvalidCredential> {
-        match &self.header_value {
-            Some(value) => value.clone(),
-            None => Err(InvalidCredential),
+    /// The header value of a header scheme (a cheap clone of the one built by [`Auth::new`];
+    /// built now for a per-request scheme the client was not configured with).
+    fn header_value(&self, scheme: &AuthScheme) -> Result<HeaderValue, InvalidCredential> {
+        if let Some((_, value)) = self.header_values.iter().find(|(s, _)| s == scheme) {
+            return value.clone();
+        }
+        match scheme {
+            AuthScheme::Authorization { prefix } => {
+                sensitive_value(&format!("{prefix} {}", self.secret.expose_secret()))
+            }
+            _ => sensitive_value(self.secret.expose_secret()),
         }
     }
 
-    /// Adds a query-parameter credential to `url`, exactly as [`Auth::apply`] does to a
+    /// Adds a query-parameter credential to `url`, exactly as [`Auth::apply_schemes`] does to a
     /// request's URL; other schemes leave it alone.
-    pub(crate) fn apply_to_url(&self, url: &mut reqwest::Url) {
-        if let AuthScheme::Query(name) = &self.scheme {
-            url.query_pairs_mut()
-                .append_pair(name, self.secret.expose_secret());
+    pub(crate) fn apply_to_url(&self, schemes: &[AuthScheme], url: &mut reqwest::Url) {
+        for scheme in schemes {
+            if let AuthScheme::Query(name) = scheme {
+                url.query_pairs_mut()
+                    .append_pair(name, self.secret.expose_secret());
+            }
         }
     }
+
+    /// Inserts `"<field>": "<key>"` as the first member of the JSON object `body` (or makes
+    /// `{"<field>": "<key>"}` of an empty body), without re-parsing it.
+    pub(crate) fn json_body_with_key(
+        &self,
+        field: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Vec<u8>, &'static str> {
+        let member = serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
+            .map_err(|_| "the credential cannot be written as JSON")?;
+        let member = &member[1..member.len() - 1]; // `"field":"key"`
+        let Some(body) = body else {
+            return Ok(format!("{{{member}}}").into_bytes());
+        };
+        let start = body
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .ok_or("the JSON body is empty")?;
+        if body[start] != b'{' {
+            return Err("the credential goes into a JSON object, but the body is not one");
+        }
+        let rest = &body[start + 1..];
+        let is_empty_object = rest
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'}');
+        let mut out = Vec::with_capacity(body.len() + member.len() + 2);
+        out.push(b'{');
+        out.extend_from_slice(member.as_bytes());
+        if !is_empty_object {
+            out.push(b',');
+        }
+        out.extend_from_slice(rest);
+        Ok(out)
+    }
+
+    /// `text` with every echo of the key (raw, percent-encoded, form-encoded, JSON-escaped)
+    /// replaced by `[redacted]`.
+    ///
+    /// ```
+    /// use vision_sdk_common::auth::{Auth, AuthScheme, Secret};
+    /// let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk 1/2"));
+    /// assert_eq!(auth.redact("bad key sk 1/2 and sk+1%2F2"), "bad key [redacted] and [redacted]");
+    /// ```
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        redact_with(&self.echoes, text)
+    }
+
+    /// Like [`Auth::redact`], on bytes (a body); returns the input itself when there is no echo.
+    pub fn redact_bytes(&self, bytes: &bytes::Bytes) -> bytes::Bytes {
+        let text = String::from_utf8_lossy(bytes);
+        match redact_with(&self.echoes, &text) {
+            std::borrow::Cow::Borrowed(_) => bytes.clone(),
+            std::borrow::Cow::Owned(redacted) => bytes::Bytes::from(redacted),
+        }
+    }
+
+    /// A cheap handle that redacts this credential from text (for responses and errors).
+    pub fn redactor(&self) -> Redactor {
+        Redactor(Some(Arc::clone(&self.echoes)))
+    }
+}
+
+/// Removes one credential's echoes from text. `Redactor::default()` redacts nothing.
+#[derive(Clone, Default)]
+pub struct Redactor(Option<Arc<[String]>>);
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor")
+    }
+}
+
+impl Redactor {
+    /// `text` with the credential's echoes replaced by `[redacted]`.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match &self.0 {
+            Some(echoes) => redact_with(echoes, text),
+            None => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
+    /// Like [`Redactor::redact`] on bytes; the input itself when there is no echo.
+    pub fn redact_bytes(&self, bytes: &bytes::Bytes) -> bytes::Bytes {
+        let Some(echoes) = &self.0 else {
+            return bytes.clone();
+        };
+        let text = String::from_utf8_lossy(bytes);
+        match redact_with(echoes, &text) {
+            std::borrow::Cow::Borrowed(_) => bytes.clone(),
+            std::borrow::Cow::Owned(redacted) => bytes::Bytes::from(redacted),
+        }
+    }
+}
+
+/// The forms a server might echo a key in; keys shorter than 4 characters are not searched for
+/// (they would redact ordinary text).
+fn echo_forms(key: &str) -> Arc<[String]> {
+    if key.trim().chars().count() < 4 {
+        return Arc::from(Vec::new());
+    }
+    let mut forms = vec![key.to_owned()];
+    let percent: String =
+        percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let form: String = url::form_urlencoded::byte_serialize(key.as_bytes()).collect();
+    let json = serde_json::to_string(key).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    for f in [percent, form, json] {
+        if !f.is_empty() && !forms.contains(&f) {
+            forms.push(f);
+        }
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    Arc::from(forms)
+}
+
+fn redact_with<'a>(echoes: &[String], text: &'a str) -> std::borrow::Cow<'a, str> {
+    if !echoes.iter().any(|e| text.contains(e.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for echo in echoes {
+        if out.contains(echo.as_str()) {
+            out = out.replace(echo.as_str(), "[redacted]");
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn sensitive_value(value: &str) -> Result<HeaderValue, InvalidCredential> {
@@ -260,6 +448,7 @@ mod tests {
     #[test]
     fn query_scheme_appends_and_redacts() {
         let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk 1&2"));
+        assert_eq!(auth.redact("echo sk 1&2 / sk+1%262"), "echo [redacted] / [redacted]");
         let mut req = request("https://example.com/m/1?confidence=40");
         auth.apply(&mut req).unwrap();
         assert_eq!(
@@ -288,6 +477,27 @@ mod tests {
         );
         let err = auth.apply(&mut request("https://example.com")).unwrap_err();
         assert!(!err.to_string().contains("bad"));
+    }
+
+    #[test]
+    fn json_field_is_spliced_into_objects() {
+        let auth = Auth::new(AuthScheme::JsonField("api_key"), Secret::new("k\"1"));
+        let out = auth.json_body_with_key("api_key", Some(br#"{"a":1}"#)).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1","a":1}"#);
+        let out = auth.json_body_with_key("api_key", Some(b" { } ")).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1" } "#);
+        let out = auth.json_body_with_key("api_key", None).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1"}"#);
+        assert!(auth.json_body_with_key("api_key", Some(b"[1]")).is_err());
+    }
+
+    #[test]
+    fn validate_refuses_blank_and_unsendable_keys() {
+        let header = AuthScheme::Header(HeaderName::from_static("x-api-key"));
+        assert!(Auth::new(header.clone(), Secret::new("ok-key")).validate().is_ok());
+        assert!(Auth::new(header.clone(), Secret::new(" ")).validate().is_err());
+        assert!(Auth::new(header, Secret::new("a\nb")).validate().is_err());
+        assert!(Auth::new(AuthScheme::Query("k"), Secret::new("")).validate().is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
 use crate::auth::InvalidCredential;
+use crate::internal::classify::TransportFailure;
 use crate::media::MediaError;
 
 /// How many bytes of a response body an error keeps.
@@ -218,6 +219,37 @@ pub enum HttpError {
         #[source]
         source: reqwest::Error,
     },
+    /// The answer's body ended early or could not be read (a connection closed mid-body, a
+    /// `Content-Length` longer than the body).
+    #[error("the response from {url} was cut short (after {attempts} attempt(s))")]
+    Truncated {
+        /// The URL, credentials redacted.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The underlying error (its URL removed).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A call that is not safe to repeat (a create) was sent, and the connection failed or
+    /// timed out before a complete answer: **the server may or may not have acted on it**, so
+    /// it was not sent again.
+    ///
+    /// To recover, find out whether it happened before trying again: look the resource up
+    /// (by its name, or list the newest ones) and retry only when it is not there. Provider
+    /// crates that can reconcile on their own (a create by unique name) document it.
+    #[error("the outcome of the request to {url} is unknown: the connection failed ({failure:?}) after it was sent; it may have been acted on, so it was not retried (after {attempts} attempt(s))")]
+    OutcomeUnknown {
+        /// The URL, credentials redacted.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// What went wrong on the wire.
+        failure: TransportFailure,
+        /// The underlying error (its URL removed).
+        #[source]
+        source: reqwest::Error,
+    },
     /// The connection failed while sending the request or reading the response.
     #[error("transport error talking to {url} (after {attempts} attempt(s))")]
     Transport {
@@ -249,13 +281,43 @@ impl HttpError {
         }
     }
 
-    /// Whether trying again later could succeed (retryable status, connect error or timeout).
+    /// Whether the same call, made again unchanged, may succeed: a status the provider
+    /// classifies as retryable, a connect error, a timeout, a broken or cut-short connection.
+    /// `false` for [`HttpError::OutcomeUnknown`] (find out first whether it happened) and for
+    /// local failures.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Status(details) => details.retryable,
-            Self::Connect { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
-            Self::Body(_) | Self::Credential(_) | Self::InvalidRequest(_) => false,
+            Self::Connect { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::Truncated { .. } => true,
+            Self::OutcomeUnknown { .. }
+            | Self::Body(_)
+            | Self::Credential(_)
+            | Self::InvalidRequest(_) => false,
         }
+    }
+
+    /// `true` for a timeout, including one that left a create's outcome unknown.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout { .. }
+                | Self::OutcomeUnknown {
+                    failure: TransportFailure::Timeout,
+                    ..
+                }
+        )
+    }
+
+    /// `true` for failures that happened on this machine before anything was sent (a body
+    /// that could not be produced, an unusable credential, a request that could not be built).
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Self::Body(_) | Self::Credential(_) | Self::InvalidRequest(_)
+        )
     }
 
     /// How long the server asked to wait, if it said.
@@ -288,6 +350,8 @@ impl HttpError {
             Self::Status(details) => details.attempts,
             Self::Connect { attempts, .. }
             | Self::Timeout { attempts, .. }
+            | Self::Truncated { attempts, .. }
+            | Self::OutcomeUnknown { attempts, .. }
             | Self::Transport { attempts, .. } => *attempts,
             Self::Body(_) | Self::Credential(_) | Self::InvalidRequest(_) => 0,
         }

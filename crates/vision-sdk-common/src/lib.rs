@@ -6,13 +6,21 @@
 //! This crate is public and semver-versioned on its own; provider crates depend on it with a
 //! caret requirement.
 //!
+//! # Stable and internal
+//! The root items and the modules `auth`, `clock`, `error`, `media`, `options`, `poll` (its
+//! schedule), `page` (its `Page` type), `retry` and `transport` are the **stable** surface
+//! users touch through a provider crate. [`internal`] is what provider crates use to implement
+//! calls (executor, request spec, classifier, URL building, batching, serde helpers); it is
+//! unstable and may change in any minor release (see `docs/releasing.md`).
+//!
 //! # How one call flows
 //! ```text
 //! provider: validate input → RequestSpec (method, URL, headers, rebuildable body)
 //!   → Executor::execute(operation, idempotency, spec)
-//!       per attempt: spec.build() → Auth::apply → send → classify (provider's RetryOn)
-//!       → RetryPolicy::decide (full-jitter backoff, Retry-After, budget) → sleep on the Clock
-//!   → HttpResponse (body read) or HttpError (status, request id, body snippet, retry_after)
+//!       per attempt: spec.build() → Auth (header / query / JSON member) → send
+//!       → Classify sees the outcome (any status, or a transport failure) → RetryAction
+//!       → idempotency gate → RetryPolicy::decide (backoff, Retry-After, budget) → Clock sleep
+//!   → HttpResponse (body read) or HttpError (status, request id, redacted body snippet)
 //! provider: decode JSON into models, map HttpError into its own error enum
 //! ```
 //!
@@ -24,10 +32,12 @@
 pub mod auth;
 pub mod clock;
 pub mod error;
-pub mod execute;
 #[cfg(feature = "image")]
 pub mod image;
+pub mod internal;
 pub mod media;
+mod media_input;
+pub mod options;
 pub mod page;
 pub mod poll;
 pub mod retry;
@@ -36,13 +46,11 @@ pub mod transport;
 #[doc(hidden)]
 pub mod __private;
 
-pub use auth::{Auth, AuthScheme, Secret};
+pub use auth::{AuthScheme, Secret};
 pub use clock::{Clock, ManualClock};
 pub use error::{BodySnippet, DecodeError, HttpError, HttpErrorDetails};
-pub use execute::{
-    Executor, HttpResponse, Idempotency, MultipartField, RequestBody, RequestSpec, RetryOn,
-};
-pub use media::{MediaError, MediaKind, MediaSource};
+pub use media::{MediaError, MediaInput, MediaKind, MediaSource};
+pub use options::{ClientOptions, CredentialError};
 pub use poll::{PollOutcome, PollSchedule, Probe};
 pub use retry::RetryPolicy;
 pub use transport::TransportConfig;

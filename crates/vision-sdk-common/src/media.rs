@@ -35,6 +35,8 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio_util::io::ReaderStream;
 
+pub use crate::media_input::MediaInput;
+
 pub use mime::Mime;
 
 /// Size of the chunks a file or reader is streamed in.
@@ -177,6 +179,19 @@ pub enum MediaError {
         #[source]
         source: io::Error,
     },
+    /// The media is empty (zero bytes).
+    #[error("the media is empty (0 bytes)")]
+    Empty,
+    /// A media URL that cannot be used (unparsable, or not `http`/`https`).
+    #[error("invalid media URL: {why}")]
+    InvalidUrl {
+        /// What is wrong (the URL's query is never shown).
+        why: String,
+    },
+    /// The media is a URL, but this call needs its bytes (the provider does not fetch URLs
+    /// for this call, or the server must fetch it).
+    #[error("this call needs the media's bytes, not a URL")]
+    UrlNotSupported,
     /// A MIME type reqwest refused for a multipart part.
     #[error("invalid MIME type for an upload part: {mime}")]
     InvalidMime {

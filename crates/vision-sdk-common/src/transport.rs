@@ -89,6 +89,7 @@ impl TransportConfig {
     /// Builds the client.
     pub fn build(&self) -> Result<reqwest::Client, TransportError> {
         let mut builder = reqwest::Client::builder()
+            .redirect(redirect_policy())
             .user_agent(self.user_agent.clone())
             .connect_timeout(self.connect_timeout)
             .pool_idle_timeout(self.pool_idle_timeout);
@@ -143,6 +144,38 @@ fn select_tls_backend(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder
         let _ = rustls::crypto::ring::default_provider().install_default();
         builder.tls_backend_rustls()
     }
+}
+
+/// The redirect policy of every client the SDKs build: follow up to 10 redirects **within the
+/// request's origin** (scheme, host and port); stop at a redirect to another origin and return
+/// that 3xx answer as it is (an `HttpError::Status` with its `Location` header kept).
+///
+/// This is what guarantees that no credential the SDK adds (a custom header, `Authorization`,
+/// a query parameter, a JSON body member) ever reaches another origin: reqwest's default
+/// policy strips only `Authorization`, `Cookie` and `Proxy-Authorization` on a cross-origin hop
+/// and would forward custom headers and bodies. If you supply your own `reqwest::Client`,
+/// build it with this policy:
+///
+/// ```
+/// let http = reqwest::Client::builder()
+///     .redirect(vision_sdk_common::transport::redirect_policy())
+///     .build()
+///     .unwrap();
+/// # drop(http);
+/// ```
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.stop();
+        };
+        if attempt.previous().len() > 10 {
+            attempt.error("too many redirects (more than 10)")
+        } else if crate::internal::url::same_origin(first, attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// The HTTP client could not be built (bad certificate, TLS backend failure).

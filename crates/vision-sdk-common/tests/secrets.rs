@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderName, Method};
-use vision_sdk_common::execute::{Idempotency, RequestSpec};
+use vision_sdk_common::internal::execute::{Executor, Idempotency, RequestSpec};
+use vision_sdk_common::auth::Auth;
 use vision_sdk_common::{
-    Auth, AuthScheme, Executor, ManualClock, RetryPolicy, Secret, TransportConfig,
+    AuthScheme, ManualClock, RetryPolicy, Secret, TransportConfig,
 };
 use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -6,11 +6,13 @@
 //! re-assembled). [`Executor::execute`] turns the spec into a fresh `reqwest::Request` on each
 //! attempt, so a retried upload sends the whole body again.
 //!
-//! Retries follow the client's [`RetryPolicy`] and the provider's [`RetryOn`] classification.
-//! A call marked [`Idempotency::NonIdempotent`] is only re-sent when the request provably was
-//! not acted upon: a connect error (it never reached the server) or a 429 answer (the server
-//! refused it unprocessed, RFC 6585). After the server may have acted on it (a 5xx, a timeout, a
-//! reset connection), the error is returned.
+//! Every attempt's outcome (a response of any status, or a transport failure) goes to the
+//! provider's [`Classify`] implementation, which returns a [`RetryAction`]; timing comes from the
+//! [`RetryPolicy`]. A call marked [`Idempotency::NonIdempotent`] is only re-sent when the request
+//! provably was not acted upon: a connect error (it never reached the server) or an answer the
+//! classifier marks [`RetryReason::not_processed`] (HTTP 429, RFC 6585; Clarifai's throttling
+//! codes). After the server may have acted on it (a 5xx, a timeout, a connection broken after the
+//! request was written), a non-idempotent call fails with [`HttpError::OutcomeUnknown`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,27 +25,25 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::{Instrument, field};
 
-use crate::auth::{Auth, redact_url};
+use crate::auth::{Auth, AuthScheme, Redactor, redact_url};
 use crate::clock::{Clock, default_clock};
 use crate::error::{BodySnippet, DecodeError, HttpError, HttpErrorDetails};
+use crate::internal::classify::{
+    Attempt, Classify, RetryAction, RetryReason, StandardClassifier, TransportFailure,
+};
+use crate::internal::url::{QueryEncoding, push_query};
 use crate::media::MediaSource;
 use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
 
-/// Whether sending a request twice is harmless.
+/// Whether sending a request twice is harmless. Decided per call from the API's semantics and
+/// written down in the idempotency table of `docs/architecture.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Idempotency {
     /// Reads, replaces, deletes, inference, and creates that carry an idempotency key.
     Idempotent,
-    /// Creates without an idempotency key: retried only after connect errors and 429s.
+    /// Creates without an idempotency key: re-sent only when the request provably was not
+    /// acted upon (a connect error, or an answer classified as not processed).
     NonIdempotent,
-}
-
-/// A provider's rule for which non-success answers are worth retrying.
-pub type RetryOn = fn(StatusCode, &HeaderMap, &[u8]) -> bool;
-
-/// The common rule: 408, 429, 500, 502, 503, 504.
-pub fn retry_on_standard(status: StatusCode, _headers: &HeaderMap, _body: &[u8]) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// One part of a multipart form.
@@ -72,6 +72,9 @@ pub enum RequestBody {
     /// No body.
     #[default]
     Empty,
+    /// A JSON document (serialised once); a [`AuthScheme::JsonField`] credential is added to it
+    /// per attempt.
+    Json(Bytes),
     /// Raw bytes with their content type.
     Bytes {
         /// The bytes (shared, never copied).
@@ -94,6 +97,7 @@ pub struct RequestSpec {
     body: RequestBody,
     timeout: Option<Duration>,
     authenticated: bool,
+    auth_schemes: Option<Vec<AuthScheme>>,
 }
 
 impl RequestSpec {
@@ -106,23 +110,33 @@ impl RequestSpec {
             body: RequestBody::Empty,
             timeout: None,
             authenticated: true,
+            auth_schemes: None,
         }
     }
 
-    /// Adds query parameters (appended, in order).
+    /// Adds query parameters (appended, in order), form-encoded (a space is `+`).
     pub fn query<K: AsRef<str>, V: AsRef<str>>(
-        mut self,
+        self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        {
-            let mut query = self.url.query_pairs_mut();
-            for (k, v) in pairs {
-                query.append_pair(k.as_ref(), v.as_ref());
-            }
-        }
-        if self.url.query() == Some("") {
-            self.url.set_query(None);
-        }
+        self.query_with(QueryEncoding::Form, pairs)
+    }
+
+    /// Adds query parameters (appended, in order) with an explicit encoding.
+    pub fn query_with<K: AsRef<str>, V: AsRef<str>>(
+        mut self,
+        encoding: QueryEncoding,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        push_query(&mut self.url, encoding, pairs);
+        self
+    }
+
+    /// Sends the credential by these schemes on this request instead of the client's (e.g.
+    /// Roboflow's legacy transport: a query parameter on registry calls, a JSON member on
+    /// inference). Only the executor reads the key.
+    pub fn auth_schemes(mut self, schemes: Vec<AuthScheme>) -> Self {
+        self.auth_schemes = Some(schemes);
         self
     }
 
@@ -136,10 +150,13 @@ impl RequestSpec {
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> Result<Self, HttpError> {
         let data = serde_json::to_vec(value)
             .map_err(|e| HttpError::InvalidRequest(format!("JSON body: {e}")))?;
-        Ok(self.bytes(
-            Bytes::from(data),
-            HeaderValue::from_static("application/json"),
-        ))
+        Ok(self.json_bytes(Bytes::from(data)))
+    }
+
+    /// Sets a JSON body already serialised.
+    pub fn json_bytes(mut self, data: Bytes) -> Self {
+        self.body = RequestBody::Json(data);
+        self
     }
 
     /// Sets an `application/x-www-form-urlencoded` body (serialised once).
@@ -208,13 +225,31 @@ impl RequestSpec {
         }
     }
 
+    /// The schemes the credential goes by on this request (none when unauthenticated).
+    fn schemes<'a>(&'a self, auth: Option<&'a Auth>) -> Option<(&'a Auth, &'a [AuthScheme])> {
+        let auth = auth.filter(|_| self.authenticated)?;
+        Some((auth, self.auth_schemes.as_deref().unwrap_or(auth.schemes())))
+    }
+
     /// Builds a fresh `reqwest::Request` (called once per attempt).
     pub async fn build(
         &self,
         client: &reqwest::Client,
         auth: Option<&Auth>,
     ) -> Result<reqwest::Request, HttpError> {
+        let schemes = self.schemes(auth);
+        let json_field = schemes.and_then(|(_, schemes)| {
+            schemes.iter().find_map(|s| match s {
+                AuthScheme::JsonField(name) => Some(*name),
+                _ => None,
+            })
+        });
         let mut request = match &self.body {
+            RequestBody::Multipart(_) if json_field.is_some() => {
+                return Err(HttpError::InvalidRequest(
+                    "the credential goes into a JSON body, but this request is multipart".into(),
+                ));
+            }
             RequestBody::Multipart(fields) => self.build_multipart(client, fields).await?,
             body => {
                 // Equivalent to `client.request(..).headers(..).header(..).body(..).build()`, with
@@ -224,13 +259,34 @@ impl RequestSpec {
                 for (name, value) in &self.headers {
                     headers.append(name.clone(), value.clone());
                 }
-                let body = match body {
-                    RequestBody::Empty | RequestBody::Multipart(_) => None,
-                    RequestBody::Bytes { data, content_type } => {
+                let body = match (body, json_field, schemes) {
+                    (RequestBody::Empty | RequestBody::Json(_), Some(field), Some((auth, _))) => {
+                        let data = match body {
+                            RequestBody::Json(data) => Some(data.as_ref()),
+                            _ => None,
+                        };
+                        let with_key = auth
+                            .json_body_with_key(field, data)
+                            .map_err(|why| HttpError::InvalidRequest(why.to_owned()))?;
+                        headers.append(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                        Some(reqwest::Body::from(with_key))
+                    }
+                    (_, Some(_), _) => {
+                        return Err(HttpError::InvalidRequest(
+                            "the credential goes into a JSON body, but this request has another body"
+                                .into(),
+                        ));
+                    }
+                    (RequestBody::Empty | RequestBody::Multipart(_), ..) => None,
+                    (RequestBody::Json(data), ..) => {
+                        headers.append(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                        Some(reqwest::Body::from(data.clone()))
+                    }
+                    (RequestBody::Bytes { data, content_type }, ..) => {
                         headers.append(CONTENT_TYPE, content_type.clone());
                         Some(reqwest::Body::from(data.clone()))
                     }
-                    RequestBody::Media(source) => {
+                    (RequestBody::Media(source), ..) => {
                         let content_type = mime_header_value(source.mime());
                         // The length is measured when the file is opened for this attempt.
                         let (body, len) = source.body_with_len().await?;
@@ -259,10 +315,8 @@ impl RequestSpec {
                 request
             }
         };
-        if self.authenticated
-            && let Some(auth) = auth
-        {
-            auth.apply(&mut request)?;
+        if let Some((auth, schemes)) = schemes {
+            auth.apply_schemes(schemes, &mut request)?;
         }
         Ok(request)
     }
@@ -296,13 +350,17 @@ impl RequestSpec {
     /// The URL as sent on the wire (with a query-parameter credential), for errors: only
     /// [`redact_url`]'s rendering of it ever leaves this module.
     fn shown_url(&self, auth: Option<&Auth>) -> String {
-        match auth.filter(|_| self.authenticated) {
-            Some(auth) if auth.query_param().is_some() => {
+        let shown = match self.schemes(auth) {
+            Some((auth, schemes)) if schemes.iter().any(|s| matches!(s, AuthScheme::Query(_))) => {
                 let mut url = self.url.clone();
-                auth.apply_to_url(&mut url);
+                auth.apply_to_url(schemes, &mut url);
                 redact_url(&url)
             }
             _ => redact_url(&self.url),
+        };
+        match auth {
+            Some(auth) => auth.redact(&shown).into_owned(),
+            None => shown,
         }
     }
 }
@@ -340,10 +398,11 @@ pub struct HttpResponse {
     /// The server's request id header (only kept when it is valid text).
     request_id: Option<HeaderValue>,
     attempts: u32,
+    redactor: Redactor,
 }
 
 impl HttpResponse {
-    /// The status (2xx).
+    /// The status (whatever the classifier accepted; 2xx for the standard rule).
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -372,15 +431,27 @@ impl HttpResponse {
         self.attempts
     }
 
-    /// Decodes the body as JSON; on failure the error keeps a bounded snippet of the body.
+    /// Decodes the body as JSON; on failure the error keeps a bounded, redacted snippet of the
+    /// body and serde's message.
     pub fn json<T: DeserializeOwned>(&self, operation: &'static str) -> Result<T, DecodeError> {
-        serde_json::from_slice(&self.body).map_err(|source| DecodeError {
+        serde_json::from_slice(&self.body).map_err(|source| self.decode_error(operation, source))
+    }
+
+    /// A [`DecodeError`] for this response (for providers' own checks after decoding, e.g. a
+    /// value out of its documented range).
+    pub fn decode_error(&self, operation: &'static str, source: serde_json::Error) -> DecodeError {
+        DecodeError {
             operation,
             status: self.status,
             request_id: self.request_id().map(str::to_owned),
-            body: BodySnippet::new(&self.body),
+            body: BodySnippet::new(&self.redactor.redact_bytes(&self.body)),
             source,
-        })
+        }
+    }
+
+    /// A [`DecodeError`] with a message of the provider's (e.g. "the detector has no id").
+    pub fn invalid(&self, operation: &'static str, message: impl fmt::Display) -> DecodeError {
+        self.decode_error(operation, <serde_json::Error as serde::de::Error>::custom(message))
     }
 
     /// Builds a response by hand (for tests of provider decoding).
@@ -391,6 +462,7 @@ impl HttpResponse {
             body,
             request_id: None,
             attempts: 1,
+            redactor: Redactor::default(),
         }
     }
 }
@@ -407,10 +479,14 @@ struct ExecutorInner {
     http: reqwest::Client,
     auth: Option<Auth>,
     retry: RetryPolicy,
-    retry_on: RetryOn,
+    classifier: Arc<dyn Classify>,
     request_id_headers: Vec<HeaderName>,
     kept_headers: Vec<HeaderName>,
     clock: Arc<dyn Clock>,
+    /// Headers added to every request (the SDK's User-Agent on a caller-supplied client).
+    extra_headers: HeaderMap,
+    /// The timeout of a request whose spec sets none.
+    default_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for Executor {
@@ -419,6 +495,8 @@ impl fmt::Debug for Executor {
             .field("provider", &self.inner.provider)
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("classifier", &self.inner.classifier)
+            .field("default_timeout", &self.inner.default_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -430,10 +508,12 @@ pub struct ExecutorBuilder {
     http: reqwest::Client,
     auth: Option<Auth>,
     retry: RetryPolicy,
-    retry_on: RetryOn,
+    classifier: Arc<dyn Classify>,
     request_id_headers: Vec<HeaderName>,
     kept_headers: Vec<HeaderName>,
     clock: Arc<dyn Clock>,
+    extra_headers: HeaderMap,
+    default_timeout: Option<Duration>,
 }
 
 impl ExecutorBuilder {
@@ -447,9 +527,9 @@ impl ExecutorBuilder {
         self.retry = retry;
         self
     }
-    /// The provider's retry classification.
-    pub fn retry_on(mut self, retry_on: RetryOn) -> Self {
-        self.retry_on = retry_on;
+    /// The provider's retry classification (default: [`StandardClassifier::new`]).
+    pub fn classifier(mut self, classifier: Arc<dyn Classify>) -> Self {
+        self.classifier = classifier;
         self
     }
     /// Response headers that carry the server's request id (first present wins).
@@ -468,6 +548,16 @@ impl ExecutorBuilder {
         self.clock = clock;
         self
     }
+    /// A header sent on every request (unless the spec sets it).
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.extra_headers.insert(name, value);
+        self
+    }
+    /// The timeout of every request whose spec sets none.
+    pub fn default_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.default_timeout = timeout;
+        self
+    }
     /// Finishes.
     pub fn build(self) -> Executor {
         Executor {
@@ -476,13 +566,21 @@ impl ExecutorBuilder {
                 http: self.http,
                 auth: self.auth,
                 retry: self.retry,
-                retry_on: self.retry_on,
+                classifier: self.classifier,
                 request_id_headers: self.request_id_headers,
                 kept_headers: self.kept_headers,
                 clock: self.clock,
+                extra_headers: self.extra_headers,
+                default_timeout: self.default_timeout,
             }),
         }
     }
+}
+
+/// Per-schedule retry bookkeeping: attempts made and when the first one started.
+struct ScheduleState {
+    retries: u32,
+    started: std::time::Instant,
 }
 
 impl Executor {
@@ -494,15 +592,18 @@ impl Executor {
             http,
             auth: None,
             retry: RetryPolicy::default(),
-            retry_on: retry_on_standard,
+            classifier: Arc::new(StandardClassifier::new()),
             request_id_headers: Vec::new(),
             kept_headers: vec![
                 CONTENT_TYPE,
                 http::header::RETRY_AFTER,
+                http::header::LOCATION,
                 HeaderName::from_static("x-ratelimit-remaining"),
                 HeaderName::from_static("x-ratelimit-reset"),
             ],
             clock: default_clock(),
+            extra_headers: HeaderMap::new(),
+            default_timeout: None,
         }
     }
 
@@ -521,7 +622,17 @@ impl Executor {
         &self.inner.clock
     }
 
-    /// Runs one call with the client's retry policy.
+    /// The timeout of requests whose spec sets none.
+    pub fn default_timeout(&self) -> Option<Duration> {
+        self.inner.default_timeout
+    }
+
+    /// Redacts this client's credential from text (for provider-built error messages).
+    pub fn redactor(&self) -> Redactor {
+        self.inner.auth.as_ref().map(Auth::redactor).unwrap_or_default()
+    }
+
+    /// Runs one call with the client's retry policy and classifier.
     pub async fn execute(
         &self,
         operation: &'static str,
@@ -532,20 +643,20 @@ impl Executor {
             operation,
             idempotency,
             &self.inner.retry,
-            self.inner.retry_on,
+            &*self.inner.classifier,
             spec,
         )
         .await
     }
 
-    /// Runs one call with an explicit policy and classification (e.g. an upload that a provider
-    /// retries differently from its API calls).
+    /// Runs one call with an explicit policy and classifier (e.g. an upload that a provider
+    /// retries differently from its API calls, or a per-call policy override).
     pub async fn execute_with(
         &self,
         operation: &'static str,
         idempotency: Idempotency,
         policy: &RetryPolicy,
-        retry_on: RetryOn,
+        classifier: &dyn Classify,
         spec: RequestSpec,
     ) -> Result<HttpResponse, HttpError> {
         let span = tracing::info_span!(
@@ -558,32 +669,50 @@ impl Executor {
             attempts = field::Empty,
             request_id = field::Empty,
         );
-        self.run(idempotency, policy, retry_on, &spec)
+        self.run(idempotency, policy, classifier, &spec)
             .instrument(span)
             .await
+    }
+
+    async fn attempt_request(&self, spec: &RequestSpec) -> Result<reqwest::Request, HttpError> {
+        let inner = &*self.inner;
+        let mut request = spec.build(&inner.http, inner.auth.as_ref()).await?;
+        for (name, value) in &inner.extra_headers {
+            if !request.headers().contains_key(name) {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        if spec.timeout.is_none() && request.timeout().is_none() {
+            *request.timeout_mut() = inner.default_timeout;
+        }
+        Ok(request)
     }
 
     async fn run(
         &self,
         idempotency: Idempotency,
         policy: &RetryPolicy,
-        retry_on: RetryOn,
+        classifier: &dyn Classify,
         spec: &RequestSpec,
     ) -> Result<HttpResponse, HttpError> {
         let inner = &*self.inner;
         let span = tracing::Span::current();
-        let started = inner.clock.now();
         // A one-shot body (an async reader) cannot be sent twice.
         let policy = if spec.is_replayable() {
             policy.clone()
         } else {
             policy.clone().max_attempts(1)
         };
+        let mut main = ScheduleState {
+            retries: 0,
+            started: inner.clock.now(),
+        };
+        let mut own: Option<ScheduleState> = None;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             span.record("attempts", attempt);
-            let request = spec.build(&inner.http, inner.auth.as_ref()).await?;
+            let request = self.attempt_request(spec).await?;
             // The redacted URL is only for errors: rendered on the error paths below.
             let url_shown = || spec.shown_url(inner.auth.as_ref());
             let sent = inner
@@ -591,7 +720,7 @@ impl Executor {
                 .execute(request)
                 .instrument(tracing::debug_span!("attempt", n = attempt))
                 .await;
-            let (error, retry_after, may_retry) = match sent {
+            let (error, reason) = match sent {
                 Ok(mut response) => {
                     let status = response.status();
                     span.record("http.status_code", status.as_u16());
@@ -606,87 +735,81 @@ impl Executor {
                         span.record("request_id", id);
                     }
                     match response.bytes().await {
-                        Ok(body) if status.is_success() => {
-                            return Ok(HttpResponse {
-                                status,
-                                headers,
-                                body,
-                                request_id,
-                                attempts: attempt,
-                            });
-                        }
                         Ok(body) => {
-                            let retryable = (retry_on)(status, &headers, &body);
-                            let retry_after = parse_retry_after(&headers, SystemTime::now());
-                            let mut kept = HeaderMap::new();
-                            for name in &inner.kept_headers {
-                                if let Some(v) = headers.get(name) {
-                                    kept.insert(name.clone(), v.clone());
-                                }
-                            }
-                            let details = HttpErrorDetails {
+                            let action = classifier.classify(&Attempt::Response {
                                 status,
-                                method: spec.method.clone(),
-                                url: url_shown(),
-                                request_id: request_id
-                                    .as_ref()
-                                    .and_then(|v| v.to_str().ok())
-                                    .map(str::to_owned),
-                                headers: kept,
-                                body: BodySnippet::new(&body),
-                                retry_after,
-                                retryable,
-                                attempts: attempt,
+                                headers: &headers,
+                                body: &body,
+                            });
+                            if action == RetryAction::Accept {
+                                return Ok(HttpResponse {
+                                    status,
+                                    headers,
+                                    body,
+                                    request_id,
+                                    attempts: attempt,
+                                    redactor: self.redactor(),
+                                });
+                            }
+                            let reason = match action {
+                                RetryAction::Retry(reason) => Some(reason),
+                                _ => None,
                             };
+                            let details = self.details(
+                                spec,
+                                url_shown(),
+                                status,
+                                &headers,
+                                &body,
+                                request_id.as_ref(),
+                                reason.is_some(),
+                                attempt,
+                            );
                             // The server received it: only idempotent calls may go again,
-                            // except after 429, which says the request was not acted upon.
-                            let may_retry = retryable
-                                && (idempotency == Idempotency::Idempotent
-                                    || status == StatusCode::TOO_MANY_REQUESTS);
-                            (HttpError::Status(Box::new(details)), retry_after, may_retry)
+                            // unless the server said it did not act on it.
+                            let reason = reason.filter(|r| {
+                                idempotency == Idempotency::Idempotent || r.not_processed
+                            });
+                            (HttpError::Status(Box::new(details)), reason)
                         }
                         Err(source) => {
-                            let error = HttpError::Transport {
-                                url: url_shown(),
-                                attempts: attempt,
-                                source: source.without_url(),
+                            let failure = if source.is_timeout() {
+                                TransportFailure::Timeout
+                            } else {
+                                TransportFailure::Truncated
                             };
-                            (error, None, idempotency == Idempotency::Idempotent)
+                            self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
                         }
                     }
                 }
                 Err(source) => {
-                    let source = source.without_url();
-                    if source.is_connect() {
-                        // Never reached the server: safe to retry even a create.
-                        let error = HttpError::Connect {
-                            url: url_shown(),
-                            attempts: attempt,
-                            source,
-                        };
-                        (error, None, true)
+                    let failure = if source.is_connect() {
+                        TransportFailure::Connect
                     } else if source.is_timeout() {
-                        let error = HttpError::Timeout {
-                            url: url_shown(),
-                            attempts: attempt,
-                            source,
-                        };
-                        (error, None, idempotency == Idempotency::Idempotent)
+                        TransportFailure::Timeout
                     } else {
-                        let error = HttpError::Transport {
-                            url: url_shown(),
-                            attempts: attempt,
-                            source,
-                        };
-                        (error, None, idempotency == Idempotency::Idempotent)
-                    }
+                        TransportFailure::Interrupted
+                    };
+                    self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
                 }
             };
-            if !may_retry {
+            let Some(reason) = reason else {
                 return Err(error);
-            }
-            let elapsed = inner.clock.now().saturating_duration_since(started);
-            match policy.decide(attempt, elapsed, retry_after) {
+            };
+            // Count the retry against its schedule: the call's policy, or the reason's own.
+            let (schedule_policy, state) = match &reason.schedule {
+                Some(own_policy) => {
+                    let state = own.get_or_insert_with(|| ScheduleState {
+                        retries: 0,
+                        started: inner.clock.now(),
+                    });
+                    (&**own_policy, state)
+                }
+                None => (&policy, &mut main),
+            };
+            state.retries += 1;
+            let elapsed = inner.clock.now().saturating_duration_since(state.started);
+            match schedule_policy.decide(state.retries, elapsed, reason.delay) {
                 RetryDecision::RetryAfter(wait) => {
                     tracing::warn!(
                         attempt,
@@ -696,11 +819,105 @@ impl Executor {
                     );
                     inner.clock.sleep(wait).await;
                 }
-                RetryDecision::GiveUp(reason) => {
-                    tracing::debug!(?reason, attempt, "giving up");
+                RetryDecision::GiveUp(why) => {
+                    tracing::debug!(?why, attempt, "giving up");
                     return Err(error);
                 }
             }
+        }
+    }
+
+    /// The error of a transport failure, and whether the classifier and the idempotency gate
+    /// allow another attempt.
+    fn failure(
+        &self,
+        classifier: &dyn Classify,
+        idempotency: Idempotency,
+        failure: TransportFailure,
+        url: String,
+        attempts: u32,
+        source: reqwest::Error,
+    ) -> (HttpError, Option<RetryReason>) {
+        let source = source.without_url();
+        let reason = match classifier.classify(&Attempt::Failed(failure)) {
+            RetryAction::Retry(reason) => Some(reason),
+            _ => None,
+        };
+        let error = match failure {
+            TransportFailure::Connect => HttpError::Connect {
+                url,
+                attempts,
+                source,
+            },
+            // The request may have reached the server: a create must not be re-sent, and its
+            // caller must find out whether it happened.
+            _ if idempotency == Idempotency::NonIdempotent => HttpError::OutcomeUnknown {
+                url,
+                attempts,
+                failure,
+                source,
+            },
+            TransportFailure::Timeout => HttpError::Timeout {
+                url,
+                attempts,
+                source,
+            },
+            TransportFailure::Truncated => HttpError::Truncated {
+                url,
+                attempts,
+                source,
+            },
+            _ => HttpError::Transport {
+                url,
+                attempts,
+                source,
+            },
+        };
+        let reason = reason.filter(|r| {
+            failure.never_sent() || idempotency == Idempotency::Idempotent || r.not_processed
+        });
+        (error, reason)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn details(
+        &self,
+        spec: &RequestSpec,
+        url: String,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &Bytes,
+        request_id: Option<&HeaderValue>,
+        retryable: bool,
+        attempts: u32,
+    ) -> HttpErrorDetails {
+        let redactor = self.redactor();
+        let mut kept = HeaderMap::new();
+        for name in &self.inner.kept_headers {
+            if let Some(v) = headers.get(name) {
+                let value = match v.to_str() {
+                    Ok(text) => match redactor.redact(text) {
+                        std::borrow::Cow::Borrowed(_) => v.clone(),
+                        std::borrow::Cow::Owned(clean) => HeaderValue::from_str(&clean)
+                            .unwrap_or_else(|_| HeaderValue::from_static("[redacted]")),
+                    },
+                    Err(_) => v.clone(),
+                };
+                kept.insert(name.clone(), value);
+            }
+        }
+        HttpErrorDetails {
+            status,
+            method: spec.method.clone(),
+            url,
+            request_id: request_id
+                .and_then(|v| v.to_str().ok())
+                .map(|id| redactor.redact(id).into_owned()),
+            headers: kept,
+            body: BodySnippet::new(&redactor.redact_bytes(body)),
+            retry_after: parse_retry_after(headers, SystemTime::now()),
+            retryable,
+            attempts,
         }
     }
 }
