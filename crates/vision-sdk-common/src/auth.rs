@@ -230,8 +230,9 @@ impl Auth {
         field: &str,
         body: Option<&[u8]>,
     ) -> Result<Vec<u8>, &'static str> {
-        let member = serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
-            .map_err(|_| "the credential cannot be written as JSON")?;
+        let member =
+            serde_json::to_string(&serde_json::json!({ field: self.secret.expose_secret() }))
+                .map_err(|_| "the credential cannot be written as JSON")?;
         let member = &member[1..member.len() - 1]; // `"field":"key"`
         let Some(body) = body else {
             return Ok(format!("{{{member}}}").into_bytes());
@@ -362,7 +363,8 @@ fn sensitive_value(value: &str) -> Result<HeaderValue, InvalidCredential> {
 #[error("the API key contains characters that are not allowed in an HTTP header")]
 pub struct InvalidCredential;
 
-/// Parameter names whose values are always redacted from URLs, whatever the provider.
+/// Parameter names whose values are always redacted from URLs, whatever the provider
+/// (`service_secret`: Roboflow's billing secret, a query parameter of inference routes).
 const ALWAYS_REDACTED: &[&str] = &[
     "api_key",
     "apikey",
@@ -370,6 +372,7 @@ const ALWAYS_REDACTED: &[&str] = &[
     "token",
     "access_token",
     "key",
+    "service_secret",
 ];
 
 /// Renders a URL for errors and logs with the values of credential-bearing query parameters
@@ -448,7 +451,10 @@ mod tests {
     #[test]
     fn query_scheme_appends_and_redacts() {
         let auth = Auth::new(AuthScheme::Query("api_key"), Secret::new("sk 1&2"));
-        assert_eq!(auth.redact("echo sk 1&2 / sk+1%262"), "echo [redacted] / [redacted]");
+        assert_eq!(
+            auth.redact("echo sk 1&2 / sk+1%262"),
+            "echo [redacted] / [redacted]"
+        );
         let mut req = request("https://example.com/m/1?confidence=40");
         auth.apply(&mut req).unwrap();
         assert_eq!(
@@ -461,6 +467,18 @@ mod tests {
             "https://example.com/m/1?confidence=40&api_key=[redacted]"
         );
         assert_eq!(auth.query_param(), Some("api_key"));
+    }
+
+    #[test]
+    fn service_secrets_are_redacted_from_urls() {
+        let url = reqwest::Url::parse(
+            "http://h/infer/object_detection?service_secret=s3cr3t&countinference=False",
+        )
+        .unwrap();
+        assert_eq!(
+            redact_url(&url),
+            "http://h/infer/object_detection?service_secret=[redacted]&countinference=False"
+        );
     }
 
     #[test]
@@ -482,8 +500,13 @@ mod tests {
     #[test]
     fn json_field_is_spliced_into_objects() {
         let auth = Auth::new(AuthScheme::JsonField("api_key"), Secret::new("k\"1"));
-        let out = auth.json_body_with_key("api_key", Some(br#"{"a":1}"#)).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1","a":1}"#);
+        let out = auth
+            .json_body_with_key("api_key", Some(br#"{"a":1}"#))
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"api_key":"k\"1","a":1}"#
+        );
         let out = auth.json_body_with_key("api_key", Some(b" { } ")).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), r#"{"api_key":"k\"1" } "#);
         let out = auth.json_body_with_key("api_key", None).unwrap();
@@ -494,10 +517,22 @@ mod tests {
     #[test]
     fn validate_refuses_blank_and_unsendable_keys() {
         let header = AuthScheme::Header(HeaderName::from_static("x-api-key"));
-        assert!(Auth::new(header.clone(), Secret::new("ok-key")).validate().is_ok());
-        assert!(Auth::new(header.clone(), Secret::new(" ")).validate().is_err());
+        assert!(
+            Auth::new(header.clone(), Secret::new("ok-key"))
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            Auth::new(header.clone(), Secret::new(" "))
+                .validate()
+                .is_err()
+        );
         assert!(Auth::new(header, Secret::new("a\nb")).validate().is_err());
-        assert!(Auth::new(AuthScheme::Query("k"), Secret::new("")).validate().is_err());
+        assert!(
+            Auth::new(AuthScheme::Query("k"), Secret::new(""))
+                .validate()
+                .is_err()
+        );
     }
 
     #[test]

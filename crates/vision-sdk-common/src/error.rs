@@ -238,7 +238,9 @@ pub enum HttpError {
     /// To recover, find out whether it happened before trying again: look the resource up
     /// (by its name, or list the newest ones) and retry only when it is not there. Provider
     /// crates that can reconcile on their own (a create by unique name) document it.
-    #[error("the outcome of the request to {url} is unknown: the connection failed ({failure:?}) after it was sent; it may have been acted on, so it was not retried (after {attempts} attempt(s))")]
+    #[error(
+        "the outcome of the request to {url} is unknown: the connection failed ({failure:?}) after it was sent; it may have been acted on, so it was not retried (after {attempts} attempt(s))"
+    )]
     OutcomeUnknown {
         /// The URL, credentials redacted.
         url: String,

@@ -50,7 +50,9 @@ impl fmt::Debug for MediaInput {
                 .field(&crate::auth::redact_url(u))
                 .finish(),
             #[cfg(feature = "image")]
-            Repr::Decoded(img) => write!(f, "MediaInput::Decoded({}x{})", img.width(), img.height()),
+            Repr::Decoded(img) => {
+                write!(f, "MediaInput::Decoded({}x{})", img.width(), img.height())
+            }
             Repr::Invalid(e) => f.debug_tuple("MediaInput::Invalid").field(e).finish(),
         }
     }
@@ -85,7 +87,9 @@ impl MediaInput {
     pub fn from_url(url: impl AsRef<str>) -> Self {
         let text = url.as_ref().trim();
         match reqwest::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => Self { repr: Repr::Url(url) },
+            Ok(url) if matches!(url.scheme(), "http" | "https") => Self {
+                repr: Repr::Url(url),
+            },
             Ok(url) => Self::invalid(MediaError::InvalidUrl {
                 why: format!("the scheme `{}` is not http or https", url.scheme()),
             }),
@@ -192,7 +196,9 @@ impl From<&Path> for MediaInput {
 }
 impl From<PathBuf> for MediaInput {
     fn from(path: PathBuf) -> Self {
-        Self { repr: Repr::Path(path) }
+        Self {
+            repr: Repr::Path(path),
+        }
     }
 }
 impl From<&PathBuf> for MediaInput {
@@ -239,16 +245,28 @@ mod tests {
     #[tokio::test]
     async fn resolves_lazily_and_checks_at_send() {
         let missing = MediaInput::from_path("/surely/not/here.jpg");
-        assert!(matches!(missing.resolve(95).await, Err(MediaError::NotFound { .. })));
+        assert!(matches!(
+            missing.resolve(95).await,
+            Err(MediaError::NotFound { .. })
+        ));
         let empty = MediaInput::from(Vec::new());
         assert!(matches!(empty.resolve(95).await, Err(MediaError::Empty)));
         let jpeg = MediaInput::from(vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0]);
         assert_eq!(jpeg.resolve(95).await.unwrap().mime(), &mime::IMAGE_JPEG);
         let url = MediaInput::from_url("https://h/x.jpg?api_key=sk-hidden");
-        assert!(matches!(url.resolve(95).await, Err(MediaError::UrlNotSupported)));
+        assert!(matches!(
+            url.resolve(95).await,
+            Err(MediaError::UrlNotSupported)
+        ));
         assert!(!format!("{url:?}").contains("sk-hidden"));
         let bad = MediaInput::from_url("ftp://h/x.jpg");
-        assert!(matches!(bad.resolve(95).await, Err(MediaError::InvalidUrl { .. })));
-        assert!(matches!(bad.resolve(95).await, Err(MediaError::InvalidUrl { .. })));
+        assert!(matches!(
+            bad.resolve(95).await,
+            Err(MediaError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            bad.resolve(95).await,
+            Err(MediaError::InvalidUrl { .. })
+        ));
     }
 }

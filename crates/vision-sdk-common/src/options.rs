@@ -74,12 +74,18 @@ impl fmt::Debug for ClientOptions {
         f.debug_struct("ClientOptions")
             .field(
                 "base_url",
-                &self.base_url.as_deref().map(crate::internal::url::redact_unparsable),
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(crate::internal::url::redact_unparsable),
             )
             .field("api_key", &self.api_key)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
-            .field("http_client", &self.http_client.as_ref().map(|_| "caller-supplied"))
+            .field(
+                "http_client",
+                &self.http_client.as_ref().map(|_| "caller-supplied"),
+            )
             .field("retry", &self.retry)
             .field("clock", &self.clock)
             .field("user_agent", &self.user_agent)
@@ -113,7 +119,11 @@ pub struct ProviderDefaults {
 
 impl ProviderDefaults {
     /// `provider` names spans; `user_agent` is sent on every request; `base_url` is the default.
-    pub fn new(provider: &'static str, user_agent: impl Into<String>, base_url: &'static str) -> Self {
+    pub fn new(
+        provider: &'static str,
+        user_agent: impl Into<String>,
+        base_url: &'static str,
+    ) -> Self {
         Self {
             provider,
             user_agent: user_agent.into(),
@@ -278,7 +288,10 @@ impl ClientOptions {
     }
     /// Reads environment variables through `lookup` instead of the process environment
     /// (`|_| None` ignores the environment).
-    pub fn env_lookup(mut self, lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+    pub fn env_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
         self.env = EnvSource::Lookup(Arc::new(lookup));
         self
     }
@@ -312,7 +325,10 @@ impl ClientOptions {
     }
 
     /// The key as set explicitly, or from the provider's variables; checked.
-    pub fn resolve_key(&self, defaults: &ProviderDefaults) -> Result<Option<Secret>, CredentialError> {
+    pub fn resolve_key(
+        &self,
+        defaults: &ProviderDefaults,
+    ) -> Result<Option<Secret>, CredentialError> {
         let key = self
             .api_key
             .clone()
@@ -368,8 +384,9 @@ impl ClientOptions {
             .user_agent
             .clone()
             .unwrap_or_else(|| defaults.user_agent.clone());
-        let user_agent_value = HeaderValue::from_str(&user_agent)
-            .map_err(|_| OptionsError::Invalid("the User-Agent is not a valid header value".into()))?;
+        let user_agent_value = HeaderValue::from_str(&user_agent).map_err(|_| {
+            OptionsError::Invalid("the User-Agent is not a valid header value".into())
+        })?;
         let (http, caller_supplied) = match &self.http_client {
             Some(client) => {
                 if self.accept_invalid_certs == Some(true) {
@@ -524,11 +541,23 @@ mod tests {
             _ => None,
         };
         let o = ClientOptions::new().env_lookup(env);
-        assert_eq!(o.resolve_key(&defaults()).unwrap().unwrap().expose_secret(), "from-env");
-        assert_eq!(o.build(&defaults()).unwrap().base_url.as_str(), "http://edge:1/");
+        assert_eq!(
+            o.resolve_key(&defaults()).unwrap().unwrap().expose_secret(),
+            "from-env"
+        );
+        assert_eq!(
+            o.build(&defaults()).unwrap().base_url.as_str(),
+            "http://edge:1/"
+        );
         let o = o.api_key("explicit").base_url("https://x.com/api");
-        assert_eq!(o.resolve_key(&defaults()).unwrap().unwrap().expose_secret(), "explicit");
-        assert_eq!(o.build(&defaults()).unwrap().base_url.as_str(), "https://x.com/api/");
+        assert_eq!(
+            o.resolve_key(&defaults()).unwrap().unwrap().expose_secret(),
+            "explicit"
+        );
+        assert_eq!(
+            o.build(&defaults()).unwrap().base_url.as_str(),
+            "https://x.com/api/"
+        );
     }
 
     #[test]

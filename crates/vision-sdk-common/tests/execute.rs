@@ -5,11 +5,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderName, Method, StatusCode};
-use vision_sdk_common::internal::execute::{Executor, Idempotency, MultipartField, RequestSpec};
 use vision_sdk_common::auth::Auth;
+use vision_sdk_common::internal::execute::{Executor, Idempotency, MultipartField, RequestSpec};
 use vision_sdk_common::{
-    AuthScheme, HttpError, ManualClock, MediaSource, RetryPolicy, Secret,
-    TransportConfig,
+    AuthScheme, HttpError, ManualClock, MediaSource, RetryPolicy, Secret, TransportConfig,
 };
 use wiremock::matchers::{body_bytes, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

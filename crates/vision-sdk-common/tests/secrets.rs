@@ -8,11 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::{HeaderName, Method};
-use vision_sdk_common::internal::execute::{Executor, Idempotency, RequestSpec};
 use vision_sdk_common::auth::Auth;
-use vision_sdk_common::{
-    AuthScheme, ManualClock, RetryPolicy, Secret, TransportConfig,
-};
+use vision_sdk_common::internal::execute::{Executor, Idempotency, RequestSpec};
+use vision_sdk_common::{AuthScheme, ManualClock, RetryPolicy, Secret, TransportConfig};
 use wiremock::matchers::{method, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

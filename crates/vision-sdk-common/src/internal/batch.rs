@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn chunks_split_evenly() {
-        assert_eq!(chunks((1..=5).collect(), 2), vec![vec![1, 2], vec![3, 4], vec![5]]);
+        assert_eq!(
+            chunks((1..=5).collect(), 2),
+            vec![vec![1, 2], vec![3, 4], vec![5]]
+        );
         assert!(chunks(Vec::<u8>::new(), 3).is_empty());
         assert_eq!(chunks(vec![1], 0), vec![vec![1]]);
     }

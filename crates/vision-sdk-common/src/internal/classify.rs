@@ -233,7 +233,9 @@ impl StandardClassifier {
         }
         let retry_after = parse_retry_after(headers, SystemTime::now());
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let reason = RetryReason::default().delay(retry_after).not_processed(true);
+            let reason = RetryReason::default()
+                .delay(retry_after)
+                .not_processed(true);
             return match (self.too_many_requests, retry_after) {
                 (TooManyRequests::Retry, _) | (TooManyRequests::RetryWhenRetryAfter, Some(_)) => {
                     RetryAction::Retry(reason)

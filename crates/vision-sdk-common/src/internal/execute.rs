@@ -451,7 +451,10 @@ impl HttpResponse {
 
     /// A [`DecodeError`] with a message of the provider's (e.g. "the detector has no id").
     pub fn invalid(&self, operation: &'static str, message: impl fmt::Display) -> DecodeError {
-        self.decode_error(operation, <serde_json::Error as serde::de::Error>::custom(message))
+        self.decode_error(
+            operation,
+            <serde_json::Error as serde::de::Error>::custom(message),
+        )
     }
 
     /// Builds a response by hand (for tests of provider decoding).
@@ -629,7 +632,11 @@ impl Executor {
 
     /// Redacts this client's credential from text (for provider-built error messages).
     pub fn redactor(&self) -> Redactor {
-        self.inner.auth.as_ref().map(Auth::redactor).unwrap_or_default()
+        self.inner
+            .auth
+            .as_ref()
+            .map(Auth::redactor)
+            .unwrap_or_default()
     }
 
     /// Runs one call with the client's retry policy and classifier.
@@ -778,7 +785,14 @@ impl Executor {
                             } else {
                                 TransportFailure::Truncated
                             };
-                            self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
+                            self.failure(
+                                classifier,
+                                idempotency,
+                                failure,
+                                url_shown(),
+                                attempt,
+                                source,
+                            )
                         }
                     }
                 }
@@ -790,7 +804,14 @@ impl Executor {
                     } else {
                         TransportFailure::Interrupted
                     };
-                    self.failure(classifier, idempotency, failure, url_shown(), attempt, source)
+                    self.failure(
+                        classifier,
+                        idempotency,
+                        failure,
+                        url_shown(),
+                        attempt,
+                        source,
+                    )
                 }
             };
             let Some(reason) = reason else {

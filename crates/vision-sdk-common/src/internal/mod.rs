@@ -17,4 +17,6 @@ pub mod url;
 pub use crate::page::{items, pages};
 pub use crate::poll::poll_until;
 pub use classify::{Attempt, Classify, ClassifyFn, RetryAction, RetryReason, StandardClassifier};
-pub use execute::{Executor, ExecutorBuilder, HttpResponse, Idempotency, MultipartField, RequestBody, RequestSpec};
+pub use execute::{
+    Executor, ExecutorBuilder, HttpResponse, Idempotency, MultipartField, RequestBody, RequestSpec,
+};

@@ -215,7 +215,6 @@ macro_rules! open_enum {
     };
 }
 
-
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -237,7 +236,10 @@ mod tests {
         let ok: Thing =
             serde_json::from_str(r#"{"id":"a","confidence":0.5,"count":null,"name":null,"x":1}"#)
                 .unwrap();
-        assert_eq!((ok.id.as_str(), ok.confidence, ok.count, ok.name.as_str()), ("a", Some(0.5), None, ""));
+        assert_eq!(
+            (ok.id.as_str(), ok.confidence, ok.count, ok.name.as_str()),
+            ("a", Some(0.5), None, "")
+        );
         for bad in [
             r#"{"data":{"id":"a"}}"#,
             r#"{"id":null}"#,

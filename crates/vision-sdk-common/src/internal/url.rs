@@ -204,6 +204,9 @@ mod tests {
         assert!(same_origin(&a, &Url::parse("https://a.com:443/y").unwrap()));
         assert!(!same_origin(&a, &Url::parse("http://a.com/x").unwrap()));
         assert!(!same_origin(&a, &Url::parse("https://b.com/x").unwrap()));
-        assert!(!same_origin(&a, &Url::parse("https://a.com:8443/x").unwrap()));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://a.com:8443/x").unwrap()
+        ));
     }
 }
