@@ -39,13 +39,42 @@
 
 #[macro_use]
 mod open_enum;
+#[macro_use]
+mod call;
 
 pub mod aliases;
+mod client;
 pub mod config;
+mod core_models;
+mod error;
+mod infer;
+mod input;
 pub mod mode;
 pub mod models;
+mod registry;
 pub mod rescale;
+pub mod retry;
+mod server;
+mod streams;
 pub mod task;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod url_input;
+mod workflows;
+
+pub use client::{
+    DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_WORKFLOW_RUN_RETRIES_ENABLED,
+    InferenceClient, InferenceClientBuilder,
+};
+pub use core_models::*;
+pub use error::{Error, Result};
+pub use infer::{InferCall, InferOutput};
+pub use input::Image;
+pub use models::InferenceResponse;
+pub use server::LogsCall;
+pub use streams::ConsumeCall;
+pub use url_input::UrlInputPolicy;
+pub use workflows::{DescribeInterfaceCall, WorkflowCall};
 
 pub use config::{
     ApiKeyTransport, Confidence, InferenceConfiguration, MaskDecodeMode, MaskFormat,
@@ -55,4 +84,7 @@ pub use mode::{ApiMode, HOSTED_API_URLS, ModeSelection};
 pub use task::TaskType;
 
 // The shared building blocks that appear in this crate's API.
-pub use vision_sdk_common::{self as common, Secret};
+pub use vision_sdk_common::page::Page;
+pub use vision_sdk_common::{
+    self as common, ClientOptions, CredentialError, MediaInput, MediaSource, RetryPolicy, Secret,
+};

@@ -107,6 +107,29 @@ pub enum InferenceResponse {
         /// The response.
         body: Value,
     },
+    /// Only the visualisation (v0 `format=image`: the server answers with the image itself).
+    Visualization(Visualization),
+}
+
+/// The visualisation a v0 `format=image` call answers with (the official client returns it as
+/// `{"visualization": …}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Visualization {
+    /// The encoded image (JPEG).
+    pub bytes: Vec<u8>,
+    /// Its `Content-Type`.
+    pub content_type: String,
+}
+
+impl Visualization {
+    /// A visualisation from its bytes and content type.
+    pub fn new(bytes: Vec<u8>, content_type: impl Into<String>) -> Self {
+        Self {
+            bytes,
+            content_type: content_type.into(),
+        }
+    }
 }
 
 impl InferenceResponse {
@@ -181,6 +204,9 @@ impl Serialize for InferenceResponse {
             Self::ActionRecognition(r) => r.serialize(serializer),
             Self::Stub(r) => r.serialize(serializer),
             Self::Other { body, .. } => body.serialize(serializer),
+            Self::Visualization(v) => {
+                serde_json::json!({"visualization": encode_base64(&v.bytes)}).serialize(serializer)
+            }
         }
     }
 }
@@ -242,6 +268,36 @@ pub fn decode_inference_value(
         return serde_json::from_value(value).map(InferenceResponse::Stub);
     }
     typed!(task, value, serde_json::from_value)
+}
+
+/// The task a v0 answer is of, judged by its shape (the v0 route does not say which task the
+/// model has): a stub, semantic segmentation (`predictions.segmentation_mask`), multi-label
+/// (`predictions` a map), classification (`top`), instance segmentation (`points` / `rle` on
+/// the first prediction), keypoints (`keypoints`), else object detection.
+pub fn task_of_v0_response(value: &Value) -> TaskType {
+    let predictions = value.get("predictions");
+    match predictions {
+        Some(Value::Object(map)) if map.contains_key("segmentation_mask") => {
+            TaskType::SemanticSegmentation
+        }
+        Some(Value::Object(_)) => TaskType::MultiLabelClassification,
+        _ if value.get("top").is_some() => TaskType::Classification,
+        Some(Value::Array(items)) => match items.first() {
+            Some(first) if first.get("points").is_some() || first.get("rle").is_some() => {
+                TaskType::InstanceSegmentation
+            }
+            Some(first) if first.get("keypoints").is_some() => TaskType::KeypointDetection,
+            _ => TaskType::ObjectDetection,
+        },
+        _ => TaskType::Other("unknown".into()),
+    }
+}
+
+/// Decodes a v0 answer, whose task is judged by [`task_of_v0_response`].
+pub fn decode_v0_inference(body: &[u8]) -> Result<InferenceResponse, serde_json::Error> {
+    let value: Value = serde_json::from_slice(body)?;
+    let task = task_of_v0_response(&value);
+    decode_inference_value(&task, value)
 }
 
 /// Decodes the answer of a request for one or several images: a JSON array (a batched v1
