@@ -409,7 +409,7 @@ pub enum ModelIdIn {
     /// In the body (`/infer/lmm`), the default.
     #[default]
     Body,
-    /// In the path (`/infer/lmm/{model_id}`).
+    /// In the path too (`/infer/lmm/{model_id}`).
     Path,
 }
 
@@ -511,13 +511,15 @@ impl InferenceClient {
         .with_image("subject", subject.into())
         .param("prompt", prompt.into())
     }
-    /// Embeddings from a classification model (`get_image_embeddings`, `POST /infer/embeddings`).
+    /// Embeddings from a classification model (`get_image_embeddings`, `POST /infer/embeddings`;
+    /// `output_type` `feature_vector` by default, as upstream). The model id is sent as given:
+    /// the official client does not resolve aliases here (the server does).
     pub fn get_image_embeddings(
         &self,
         model_id: &str,
         image: impl Into<Image>,
     ) -> CoreModelCall<ImageEmbedding> {
-        let model_id = crate::aliases::resolve_model_alias(model_id.trim()).to_owned();
+        let model_id = model_id.trim().to_owned();
         CoreModelCall::new(self, "get_image_embeddings", &["infer", "embeddings"])
             .param("model_id", model_id)
             .param("output_type", "feature_vector")
@@ -632,8 +634,8 @@ impl InferenceClient {
     pub fn infer_lmm(&self, image: impl Into<Image>, model_id: &str) -> CoreModelCall<Lmm> {
         self.infer_lmm_with(image, model_id, ModelIdIn::Body)
     }
-    /// [`infer_lmm`](Self::infer_lmm) with the model id in the path when `ModelIdIn::Path`
-    /// (`/infer/lmm/{model_id}`, the official `model_id_in_path=True`).
+    /// [`infer_lmm`](Self::infer_lmm) with the model id also in the path when
+    /// `ModelIdIn::Path` (`/infer/lmm/{model_id}`, the official `model_id_in_path=True`).
     pub fn infer_lmm_with(
         &self,
         image: impl Into<Image>,
@@ -684,14 +686,12 @@ fn model_route<M: CoreModel>(
     place: ModelIdIn,
 ) -> CoreModelCall<M> {
     let model_id = model_id.trim();
-    match place {
-        ModelIdIn::Body => CoreModelCall::new(client, operation, base).param("model_id", model_id),
-        ModelIdIn::Path => {
-            let mut segments: Vec<&str> = base.to_vec();
-            segments.extend(model_id.split('/'));
-            CoreModelCall::new(client, operation, &segments)
-        }
+    let mut segments: Vec<&str> = base.to_vec();
+    if place == ModelIdIn::Path {
+        segments.extend(model_id.split('/'));
     }
+    // The body keeps `model_id` in both forms (the server's request schema requires it).
+    CoreModelCall::new(client, operation, &segments).param("model_id", model_id)
 }
 
 impl CoreModelCall<DepthEstimation> {
