@@ -18,7 +18,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  ci                    everything CI checks: fmt, clippy, tests (+ doctests), codegen --check, package-check
+  ci                    everything CI checks: fmt, clippy, tests, the real Roboflow server tests, doctests, codegen --check, package-check
   codegen [--check]     regenerate code derived from the pinned specs in ../shared/specs (--check: fail if stale)
   package-check         cargo package --workspace, internal version consistency, publish order
   publish [--dry-run]   publish the crates in dependency order (skipping versions already published)

@@ -197,10 +197,6 @@ pub(crate) fn in_ci() -> bool {
 /// Like [`with_server`], but outside CI a server that cannot be installed or started is a
 /// warning and `Ok(None)` instead of an error. With `CI` set it never skips. Errors of `f` itself
 /// are always errors.
-#[expect(
-    dead_code,
-    reason = "for the `cargo xtask ci` step, wired in once xtask's restructuring has landed"
-)]
 pub(crate) fn with_server_or_skip<T>(
     f: impl FnOnce(&ServerInfo) -> Result<T>,
 ) -> Result<Option<T>> {

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use vision_sdk_common::error::HttpError;
-use vision_sdk_common::internal::{HttpResponse, Idempotency, MultipartField, RequestSpec};
 use vision_sdk_common::http::{HeaderMap, Method, StatusCode};
+use vision_sdk_common::internal::{HttpResponse, Idempotency, MultipartField, RequestSpec};
 use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 
 use crate::client::{Dragoneye, upload_classifier};

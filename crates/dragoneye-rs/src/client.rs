@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use vision_sdk_common::auth::{Auth, AuthScheme, Secret};
 use vision_sdk_common::clock::Clock;
+use vision_sdk_common::http::header::HeaderName;
 use vision_sdk_common::internal::Executor;
 use vision_sdk_common::internal::classify::StandardClassifier;
-use vision_sdk_common::http::header::HeaderName;
 
 use vision_sdk_common::retry::RetryPolicy;
 use vision_sdk_common::transport::TransportConfig;
@@ -387,7 +387,10 @@ mod tests {
         };
         assert!(retries(api_classifier(), StatusCode::TOO_MANY_REQUESTS));
         assert!(!retries(api_classifier(), StatusCode::SERVICE_UNAVAILABLE));
-        assert!(retries(upload_classifier(), StatusCode::SERVICE_UNAVAILABLE));
+        assert!(retries(
+            upload_classifier(),
+            StatusCode::SERVICE_UNAVAILABLE
+        ));
         assert!(retries(upload_classifier(), StatusCode::TOO_MANY_REQUESTS));
         assert!(!retries(upload_classifier(), StatusCode::FORBIDDEN));
     }

@@ -9,11 +9,11 @@ use http::{Method, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use vision_sdk_common::clock::Clock;
-use vision_sdk_common::transport::TransportConfig;
 use vision_sdk_common::auth::Auth;
+use vision_sdk_common::clock::Clock;
 use vision_sdk_common::internal::classify::{StandardClassifier, TooManyRequests};
 use vision_sdk_common::internal::{Executor, HttpResponse, Idempotency, RequestSpec};
+use vision_sdk_common::transport::TransportConfig;
 use vision_sdk_common::{AuthScheme, RetryPolicy, Secret};
 
 use crate::error::{Error, Result};

@@ -11,8 +11,8 @@ use std::time::Duration;
 use http::Method;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 use vision_sdk_common::internal::{HttpResponse, Idempotency, RequestSpec};
+use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 use vision_sdk_common::{HttpError, RetryPolicy};
 
 use crate::client::Groundlight;

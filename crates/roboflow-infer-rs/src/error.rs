@@ -248,13 +248,34 @@ impl Error {
     }
 }
 
-/// Maps an executor error of `operation` on `route` to the crate's error: FastAPI's bare
-/// "no such route" answers become [`Error::NotAvailable`].
+/// Operations whose route has no resource in it, so that any 404 means the route is missing.
+/// (Some of them have two path segments, which a server without the route sends to the legacy
+/// `/{dataset_id}/{version_id}` handler: it answers "resource not found", not FastAPI's bare 404.)
+const ROUTE_ONLY: &[&str] = &[
+    "list_inference_pipelines",
+    "start_inference_pipeline_with_workflow",
+    "device_stats",
+    "metrics",
+    "logs",
+    "healthz",
+    "readiness",
+    "describe_blocks",
+    "execution_engine_versions",
+    "workflow_definition_schema",
+    "workflow_block_dynamic_outputs",
+    "validate_workflow",
+    "clear_cache_legacy",
+];
+
+/// Maps an executor error of `operation` to the crate's error: FastAPI's bare "no such route"
+/// answers (and any 404 of a call whose route names no resource) become
+/// [`Error::NotAvailable`].
 pub(crate) fn from_http(operation: &'static str, error: HttpError) -> Error {
     if let Some(details) = error.details() {
         let status = details.status();
         let bare_route_miss = match status {
             StatusCode::METHOD_NOT_ALLOWED => true,
+            StatusCode::NOT_FOUND if ROUTE_ONLY.contains(&operation) => true,
             StatusCode::NOT_FOUND => details
                 .body()
                 .json()

@@ -3,7 +3,7 @@
 //!
 //! | calls | retried | attempts, wait |
 //! |---|---|---|
-//! | inference (`infer`, core models, embeddings, LMM, depth, OCR, SAM) | HTTP 429, 503, 504; connect errors | 3 attempts, about 1 s (uniform in 0–1 s, the official constant backoff with full jitter); `Retry-After` honoured |
+//! | inference (`infer`, core models, embeddings, LMM, depth, OCR, SAM) | HTTP 429, 503, 504; connect errors and connections broken before an answer (what `requests` reports as `ConnectionError`, e.g. a server closing an idle keep-alive connection as the request goes out) | 3 attempts, about 1 s (uniform in 0–1 s, the official constant backoff with full jitter); `Retry-After` honoured |
 //! | workflows (`run_workflow`, describe, validate) | the same, and timeouts; only while `workflow_run_retries_enabled` (default `true`) | the same |
 //! | model management (`load_model`, `unload_*`, registry), server info and health, stream API, URL image fetches | nothing | 1 attempt |
 //!
@@ -43,12 +43,13 @@ pub(crate) fn default_policy() -> RetryPolicy {
         .max_backoff(Duration::from_secs(1))
 }
 
-/// The classifier of inference calls: 429/503/504 and connect errors.
+/// The classifier of inference calls: 429/503/504, connect errors and broken connections
+/// (inference is idempotent, so a request the server may have seen is safe to send again).
 pub(crate) fn inference_classifier() -> Arc<dyn Classify> {
     Arc::new(
         StandardClassifier::new()
             .retry_statuses(&RETRYABLE_STATUSES)
-            .retry_failures(&[TransportFailure::Connect]),
+            .retry_failures(&[TransportFailure::Connect, TransportFailure::Interrupted]),
     )
 }
 
@@ -57,7 +58,11 @@ pub(crate) fn workflow_classifier() -> Arc<dyn Classify> {
     Arc::new(
         StandardClassifier::new()
             .retry_statuses(&RETRYABLE_STATUSES)
-            .retry_failures(&[TransportFailure::Connect, TransportFailure::Timeout]),
+            .retry_failures(&[
+                TransportFailure::Connect,
+                TransportFailure::Interrupted,
+                TransportFailure::Timeout,
+            ]),
     )
 }
 
