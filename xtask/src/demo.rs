@@ -11,6 +11,7 @@ use crate::util::{self, Package};
 const PROVIDERS: &[(&str, &str)] = &[
     ("groundlight-rs", "GROUNDLIGHT_API_TOKEN"),
     ("dragoneye-rs", "DRAGONEYE_API_KEY"),
+    ("roboflow-infer-rs", "ROBOFLOW_API_KEY"),
 ];
 
 const EXAMPLE: &str = "quickstart";

@@ -3,39 +3,70 @@
 //! `inference` servers (the "v1" routes), wire-compatible with the official Python
 //! `inference-sdk` 1.8.3 (`InferenceHTTPClient`).
 //!
-//! This release holds the data layer every call is built on:
+//! ```no_run
+//! use roboflow_infer::{Image, InferenceClient};
 //!
-//! - [`mode`]: v0 or v1, by exactly the official prefix rule (ten hosted URLs → v0), overridable.
-//! - [`config`]: [`InferenceConfiguration`], every field of the official one with its v0 query
-//!   names ([`InferenceConfiguration::v0_query`]) and v1 body members
-//!   ([`InferenceConfiguration::v1_body`]) per task type; unset fields are not sent, the
-//!   always-sent ones always are; per-call overrides merge two configurations.
-//! - [`models`]: typed responses of every model family, chosen by [`TaskType`]
-//!   ([`models::decode_inference`]); lenient to new fields and unknown enum values, strict
-//!   about what identifies a prediction.
-//! - [`aliases`]: the model aliases the official client resolves (`yolov8n-640` → `coco/3`).
-//! - [`rescale`]: the client-side downsizing math of the official client (target size from the
-//!   model's input size) and the exact rescaling of boxes, polygon points and keypoints back to
-//!   the original image.
-//!
+//! # async fn run() -> roboflow_infer::Result<()> {
+//! // Hosted (v0 routes): `ROBOFLOW_API_KEY` from the environment.
+//! let client = InferenceClient::from_env()?;
+//! let result = client.infer("coco/3", Image::from_path("dog.jpg")).confidence_threshold(0.5).await?;
+//! if let Some(detections) = result.as_object_detection() {
+//!     for p in &detections.predictions {
+//!         println!("{} {:.2}", p.class_name, p.confidence);
+//!     }
+//! }
+//! // Self-hosted (v1 routes): any other URL.
+//! let local = InferenceClient::builder().api_url("http://localhost:9001").build()?;
+//! let run = local.run_workflow("my-ws", "count-dogs").image("image", Image::from_path("dog.jpg")).await?;
+//! # let _ = run;
+//! # Ok(())
+//! # }
 //! ```
-//! use roboflow_infer::{ApiMode, InferenceConfiguration, TaskType};
 //!
-//! let config = InferenceConfiguration::new().confidence_threshold(0.5).iou_threshold(0.4);
-//! assert_eq!(ApiMode::for_url("https://serverless.roboflow.com"), ApiMode::V0);
-//! // v0: `?confidence=0.5&overlap=0.4&…` (the legacy names)
-//! let query = config.v0_query();
-//! assert!(query.iter().any(|(name, value)| *name == "overlap" && value == "0.4"));
-//! // v1: `{"confidence": 0.5, "iou_threshold": 0.4, …}`
-//! let body = config.v1_body(&TaskType::ObjectDetection).unwrap();
-//! assert_eq!(body.get("iou_threshold"), Some(&serde_json::json!(0.4)));
-//! ```
+//! # What is here
+//!
+//! - [`InferenceClient`]: `new(key)`, `from_env()`, `builder()` (the shared client options plus
+//!   `api_url`, [`mode`](InferenceClientBuilder::mode), `api_key_transport`, `configuration`,
+//!   `url_input_policy`, `model_description_cache`). Default timeout [`DEFAULT_TIMEOUT`] (the
+//!   official client has none); retries as upstream ([`retry`]).
+//! - Inference: [`InferenceClient::infer`] / [`infer_many`](InferenceClient::infer_many) in both
+//!   route styles (see the `infer` builder, [`InferCall`]), images from paths, bytes, URLs
+//!   fetched under a [`UrlInputPolicy`], URLs the server fetches, base64, decoded pixels.
+//! - Model registry: `list_loaded_models`, `load_model`, `unload_model`, `unload_all_models`,
+//!   `get_model_description`, `start_model_legacy`, `clear_cache_legacy`.
+//! - Workflows: `run_workflow`, `run_workflow_specification`, the deprecated
+//!   `infer_from_workflow*`, `describe_workflow_interface` (named and inline),
+//!   `describe_workload`, `validate_workflow`, `describe_blocks`, `execution_engine_versions`,
+//!   `workflow_definition_schema`, `workflow_block_dynamic_outputs`.
+//! - Server: `get_server_info`, `healthz`, `readiness`, `metrics`, `logs`, `device_stats`.
+//! - Core models ([`CoreModelCall`]): OCR (doctr, TrOCR, EasyOCR, PP-OCR), CLIP, Perception
+//!   Encoder, `get_image_embeddings`, YOLO-World, Grounding DINO, OWLv2, SAM, SAM2, SAM3
+//!   (embed, concept, visual, 3D), LMMs, depth estimation.
+//! - Stream API: `start_inference_pipeline_with_workflow`, `list_inference_pipelines`,
+//!   `get_inference_pipeline_status`, `pause`/`resume`/`terminate_inference_pipeline`,
+//!   `consume_inference_pipeline_result`.
+//! - A route the server lacks is [`Error::NotAvailable`], not a bare 404.
+//! - The data layer: [`mode`] (the prefix rule), [`config`] ([`InferenceConfiguration`] and its
+//!   wire names), [`models`] (typed responses by [`TaskType`]), [`aliases`], [`rescale`].
+//!
+//! # Out of scope, on purpose
+//!
+//! - **WebRTC** (`webrtc.stream`, `/initialise_webrtc_worker`, `/webrtc/session/*`,
+//!   `/inference_pipelines/initialise_webrtc`): needs a WebRTC stack (ICE, DTLS, SRTP), far
+//!   beyond an HTTP client.
+//! - **Notebook** (`/notebook/start`) and **Workflow Builder** (`/build/*`) routes: browser UIs
+//!   that answer HTML and need a CSRF token injected into that HTML.
+//! - **Dashboard** (`/dashboard.html`): a UI page.
+//! - **Gaze detection**: removed by the server (410 Gone); [`InferenceClient::detect_gazes`]
+//!   fails as the official `detect_gazes` does, without a request.
+//! - `infer_on_stream` (frames of a local video through OpenCV) and the directory scan: use the
+//!   `image` crate or a video decoder and [`InferenceClient::infer_many`].
 //!
 //! # Features
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
-//! - `image`: decoded pixels as input and client-side downsizing of images.
-//! - `testing`: an in-process fake inference server for tests and demos.
+//! - `image`: decoded pixels as input, client-side downsizing, PNG masks and depth maps.
+//! - `testing`: `testing::FakeRoboflow`, an in-process fake inference server.
 
 #[macro_use]
 mod open_enum;
