@@ -4,13 +4,11 @@
 macro_rules! call_option_setters {
     () => {
         /// The timeout of each HTTP request of this call (overrides the client's).
-        #[must_use]
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
             self.options.timeout = Some(timeout);
             self
         }
         /// The retry policy of this call (`RetryPolicy::none()`: no retries).
-        #[must_use]
         pub fn retry_policy(mut self, policy: vision_sdk_common::RetryPolicy) -> Self {
             self.options.retry = Some(policy);
             self

@@ -173,10 +173,10 @@ impl UrlInputPolicy {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_ascii_lowercase();
-        if self.blocked_hosts.iter().any(|h| *h == host) {
+        if self.blocked_hosts.contains(&host) {
             return refuse(format!("the host {host} is blocked"));
         }
-        if !self.allowed_hosts.is_empty() && !self.allowed_hosts.iter().any(|h| *h == host) {
+        if !self.allowed_hosts.is_empty() && !self.allowed_hosts.contains(&host) {
             return refuse(format!("the host {host} is not in the allowed hosts"));
         }
         match host.parse::<IpAddr>() {

@@ -52,9 +52,12 @@ impl Recorded {
 
 /// What the mock answers: `(method, path) -> (status, content type, body)`, first match wins;
 /// a path ending in `*` matches by prefix. Statuses queued per path go first.
+/// One canned answer: status, content type, body.
+type Answer = (u16, String, Vec<u8>);
+
 #[derive(Default)]
 pub struct Script {
-    routes: Vec<(String, String, Vec<(u16, String, Vec<u8>)>)>,
+    routes: Vec<(String, String, Vec<Answer>)>,
 }
 
 impl Script {
