@@ -21,7 +21,12 @@ use crate::client::{CallOptions, InferenceClient};
 use crate::error::{Error, Result};
 use crate::models::encode_base64;
 
-/// An image for a model. See the [module docs](self).
+/// An image for a model: a file, bytes, a URL the client fetches (under the client's
+/// [`UrlInputPolicy`](crate::UrlInputPolicy)), a URL the **server** fetches
+/// ([`Image::server_url`]: v0 `?image=`, v1 `{"type": "url"}`), text that already is base64, or
+/// decoded pixels (feature `image`). Constructors are synchronous and infallible; problems are
+/// reported by `send()` before any request. Files and bytes are sent as they are (no
+/// re-encoding, as upstream) unless client-side downsizing shrinks them.
 ///
 /// ```
 /// use roboflow_infer::Image;
