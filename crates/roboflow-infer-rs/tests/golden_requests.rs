@@ -789,3 +789,170 @@ async fn gaze_is_deprecated_without_a_request() {
     assert!(matches!(err, Error::FeatureDeprecated(_)), "{err}");
     assert!(mock.requests().is_empty());
 }
+
+/// The calls without an official capture: each request's route, key placement and body
+/// checked against the pinned specs.
+#[tokio::test]
+async fn every_other_call_matches_the_specs() {
+    let od = detection();
+    let sam_pred = json!({"predictions": [{"masks": [[[1.0, 2.0]]], "confidence": 0.9}]});
+    let script = Script::new()
+        .json("GET", "/healthz", 200, json!({"status": "healthy"}))
+        .json("GET", "/readiness", 200, json!({"status": "ready"}))
+        .raw("GET", "/metrics", 200, "text/plain", b"# HELP x\nx 1\n".to_vec())
+        .json("GET", "/logs", 200, json!({"logs": []}))
+        .json("GET", "/device/stats", 200, json!({"cpu": 1}))
+        .json("GET", "/model/registry", 200, od_registry())
+        .json("GET", "/start/some-project/3", 200, json!({"status": "ok"}))
+        .json("GET", "/clear_cache", 200, json!("Cache cleared"))
+        .json("POST", "/my-ws/workflows/my-flow/describe_interface", 200, json!({"inputs": {}, "outputs": {}, "typing_hints": {}, "kinds_schemas": {}}))
+        .json("POST", "/workflows/describe_interface", 200, json!({"inputs": {"image": ["image"]}, "outputs": {}, "typing_hints": {}, "kinds_schemas": {}}))
+        .json("POST", "/my-ws/workflows/my-flow/describe_workload", 200, json!({}))
+        .json("POST", "/workflows/describe_workload", 200, json!({}))
+        .json("POST", "/workflows/validate", 200, json!({"status": "ok"}))
+        .json("GET", "/workflows/blocks/describe", 200, json!({"blocks": []}))
+        .json("POST", "/workflows/blocks/describe", 200, json!({"blocks": []}))
+        .json("GET", "/workflows/execution_engine/versions", 200, json!({"versions": ["1.0.0"]}))
+        .json("GET", "/workflows/definition/schema", 200, json!({"schema": {}}))
+        .json("POST", "/workflows/blocks/dynamic_outputs", 200, json!([]))
+        .json("POST", "/easy_ocr/ocr", 200, json!({"result": "x"}))
+        .json("POST", "/ocr/pp-ocr", 200, json!({"result": "x"}))
+        .json("POST", "/perception_encoder/embed_image", 200, json!({"embeddings": [[0.1]]}))
+        .json("POST", "/perception_encoder/embed_text", 200, json!({"embeddings": [[0.1]]}))
+        .json("POST", "/perception_encoder/compare", 200, json!({"similarity": [0.5]}))
+        .json("POST", "/grounding_dino/infer", 200, od.clone())
+        .json("POST", "/owlv2/infer", 200, od)
+        .json("POST", "/sam/embed_image", 200, json!({"embeddings": [[0.1]]}))
+        .json("POST", "/sam/segment_image", 200, json!({"masks": [], "low_res_masks": []}))
+        .json("POST", "/sam2/embed_image", 200, json!({"image_id": "i1"}))
+        .json("POST", "/sam3/embed_image", 200, json!({"image_id": "i1"}))
+        .json("POST", "/sam3/visual_segment", 200, sam_pred)
+        .json("POST", "/sam3_3d/infer", 200, json!({"meshes": []}))
+        .json("POST", "/inference_pipelines/initialise", 200, json!({"context": {"pipeline_id": "p1"}}))
+        .json("GET", "/inference_pipelines/p1/status", 200, json!({"status": "ok"}))
+        .json("POST", "/inference_pipelines/p1/pause", 200, json!({"status": "ok"}))
+        .json("POST", "/inference_pipelines/p1/resume", 200, json!({"status": "ok"}))
+        .json("POST", "/inference_pipelines/p1/terminate", 200, json!({"status": "ok"}))
+        .json("GET", "/inference_pipelines/p1/consume", 200, json!({"outputs": []}));
+    let mock = Mocked::start(script).await;
+    let c = mock.client();
+    let img = || Image::from_bytes(jpeg());
+    let spec = json!({"version": "1.0", "inputs": [], "steps": [], "outputs": []});
+    c.healthz().await.unwrap();
+    c.readiness().await.unwrap();
+    assert!(c.metrics().await.unwrap().contains("x 1"));
+    c.logs().limit(10).level("INFO").await.unwrap();
+    c.device_stats().await.unwrap();
+    assert_eq!(
+        c.get_model_description("some-project/3", false)
+            .await
+            .unwrap()
+            .model_id,
+        "some-project/3"
+    );
+    c.start_model_legacy("some-project/3").await.unwrap();
+    assert_eq!(c.clear_cache_legacy().await.unwrap(), "Cache cleared");
+    c.describe_workflow_interface("my-ws", "my-flow")
+        .workflow_version_id("2")
+        .interface()
+        .await
+        .unwrap();
+    c.describe_workflow_specification_interface(spec.clone())
+        .interface()
+        .await
+        .unwrap();
+    c.describe_workload("my-ws", "my-flow").await.unwrap();
+    c.describe_specification_workload(spec.clone())
+        .await
+        .unwrap();
+    assert_eq!(c.validate_workflow(&spec).await.unwrap().status, "ok");
+    c.describe_blocks().await.unwrap();
+    c.describe_blocks_with(None, Some("1.0.0")).await.unwrap();
+    c.execution_engine_versions().await.unwrap();
+    c.workflow_definition_schema().await.unwrap();
+    c.workflow_block_dynamic_outputs(&json!({"type": "x", "name": "s"}))
+        .await
+        .unwrap();
+    c.ocr_easy_ocr(img())
+        .language_codes(vec!["en".into()])
+        .quantize(true)
+        .await
+        .unwrap();
+    c.ocr_pp_ocr(img()).await.unwrap();
+    c.ocr_image(img(), "doctr").unwrap().await.ok();
+    assert!(c.ocr_image(img(), "tesseract").is_err());
+    c.perception_encoder_image_embeddings(img()).await.unwrap();
+    c.perception_encoder_text_embeddings("a dog").await.unwrap();
+    c.perception_encoder_compare(img(), vec!["dog"])
+        .await
+        .unwrap();
+    c.grounding_dino(img(), ["dog"])
+        .box_threshold(0.3)
+        .await
+        .unwrap();
+    c.owlv2(img(), json!([])).confidence(0.5).await.unwrap();
+    c.sam_embed_image(img())
+        .sam_version_id("vit_b")
+        .await
+        .unwrap();
+    c.sam_segment_image(img())
+        .point_coords(json!([[1, 2]]))
+        .point_labels(json!([1]))
+        .await
+        .unwrap();
+    c.sam2_embed_image(img()).await.unwrap();
+    c.sam3_embed_image(img()).await.unwrap();
+    c.sam3_visual_segment(
+        img(),
+        json!([{"box": {"x": 1, "y": 1, "width": 2, "height": 2}}]),
+    )
+    .await
+    .unwrap();
+    c.sam3_3d_infer(img(), json!([[0, 0]])).await.unwrap();
+    c.start_inference_pipeline_with_workflow("rtsp://cam/1", "my-ws", "my-flow")
+        .max_fps(5.0)
+        .await
+        .unwrap();
+    c.get_inference_pipeline_status("p1").await.unwrap();
+    c.pause_inference_pipeline("p1").await.unwrap();
+    c.resume_inference_pipeline("p1").await.unwrap();
+    c.terminate_inference_pipeline("p1").await.unwrap();
+    c.consume_inference_pipeline_result("p1")
+        .excluded_fields(["viz"])
+        .await
+        .unwrap();
+    let requests = mock.requests();
+    assert!(requests.len() >= 38, "{}", requests.len());
+    for r in &requests {
+        support::spec::check(&r.method, &r.path, r.json().as_ref())
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Where the key goes: in the query for registry, validate and the legacy start; nowhere
+        // for server info and model removal; the body otherwise.
+        let in_query = r.query.iter().any(|(k, _)| k == "api_key");
+        let in_body = r.json().is_some_and(|b| b.get("api_key").is_some());
+        let expected_query = matches!(
+            r.path.as_str(),
+            "/model/registry" | "/workflows/validate" | "/start/some-project/3"
+        );
+        let keyless = matches!(
+            r.path.as_str(),
+            "/healthz"
+                | "/readiness"
+                | "/metrics"
+                | "/logs"
+                | "/device/stats"
+                | "/clear_cache"
+                | "/workflows/execution_engine/versions"
+                | "/workflows/definition/schema"
+                | "/workflows/blocks/dynamic_outputs"
+        ) || (r.method == "GET" && r.path == "/workflows/blocks/describe");
+        assert_eq!(in_query, expected_query, "{} {}", r.method, r.path);
+        assert_eq!(
+            in_body,
+            !expected_query && !keyless,
+            "{} {}",
+            r.method,
+            r.path
+        );
+    }
+}
