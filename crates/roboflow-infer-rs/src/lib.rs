@@ -32,6 +32,7 @@
 //! - Inference: [`InferenceClient::infer`] / [`infer_many`](InferenceClient::infer_many) in both
 //!   route styles (see the `infer` builder, [`InferCall`]), images from paths, bytes, URLs
 //!   fetched under a [`UrlInputPolicy`], URLs the server fetches, base64, decoded pixels.
+//! - Video: [`InferenceClient::infer_on_video`] (action recognition; v1 and v0).
 //! - Model registry: `list_loaded_models`, `load_model`, `unload_model`, `unload_all_models`,
 //!   `get_model_description`, `start_model_legacy`, `clear_cache_legacy`.
 //! - Workflows: `run_workflow`, `run_workflow_specification`, the deprecated
@@ -91,6 +92,7 @@ pub mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url_input;
+mod video;
 mod workflows;
 
 pub use client::{
@@ -105,6 +107,7 @@ pub use models::InferenceResponse;
 pub use server::LogsCall;
 pub use streams::ConsumeCall;
 pub use url_input::UrlInputPolicy;
+pub use video::{Video, VideoCall};
 pub use workflows::{DescribeInterfaceCall, WorkflowCall};
 
 pub use config::{

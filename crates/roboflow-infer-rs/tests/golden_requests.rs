@@ -956,3 +956,64 @@ async fn every_other_call_matches_the_specs() {
         );
     }
 }
+
+#[tokio::test]
+async fn infer_on_video_both_styles() {
+    let timeline = json!({"timeline": [{"start_frame_idx": 0, "end_frame_idx": 8, "class": "run", "class_id": 1, "confidence": 0.8}],
+                          "source_fps": 30.0, "frame_count": 9, "windows_classified": 1});
+    let script = Script::new()
+        .json(
+            "GET",
+            "/model/registry",
+            200,
+            registry(&[("act/1", "action-recognition", None)]),
+        )
+        .json("POST", "/infer/action_recognition", 200, timeline.clone())
+        .json("POST", "/act/1", 200, timeline);
+    let mock = Mocked::start(script).await;
+    let video = || {
+        roboflow_infer::Video::from_bytes(
+            b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec(),
+        )
+    };
+    let r = mock
+        .client()
+        .infer_on_video("act/1", video())
+        .class_filter(["run"])
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, InferenceResponse::ActionRecognition(_)),
+        "{r:?}"
+    );
+    let v0 = mock.builder().mode(ApiMode::V0).build().unwrap();
+    let r = v0
+        .infer_on_video(
+            "act/1",
+            roboflow_infer::Video::server_url("https://example.com/a.mp4"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, InferenceResponse::ActionRecognition(_)),
+        "{r:?}"
+    );
+    let requests = mock.requests();
+    let v1 = &requests[1];
+    let body = v1.json().unwrap();
+    assert_eq!(body["video"]["type"], "base64");
+    assert_eq!(body["class_filter"], json!(["run"]));
+    assert_eq!(body["api_key"], support::KEY);
+    let v0 = &requests[2];
+    assert!(
+        v0.query
+            .contains(&("image".into(), "https://example.com/a.mp4".into()))
+    );
+    assert_eq!(
+        v0.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    for r in &requests {
+        support::spec::check(&r.method, &r.path, r.json().as_ref()).unwrap();
+    }
+}

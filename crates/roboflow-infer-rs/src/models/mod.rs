@@ -271,10 +271,13 @@ pub fn decode_inference_value(
 }
 
 /// The task a v0 answer is of, judged by its shape (the v0 route does not say which task the
-/// model has): a stub, semantic segmentation (`predictions.segmentation_mask`), multi-label
+/// model has): action recognition (`timeline`), a stub, semantic segmentation (`predictions.segmentation_mask`), multi-label
 /// (`predictions` a map), classification (`top`), instance segmentation (`points` / `rle` on
 /// the first prediction), keypoints (`keypoints`), else object detection.
 pub fn task_of_v0_response(value: &Value) -> TaskType {
+    if value.get("timeline").is_some() {
+        return TaskType::ActionRecognition;
+    }
     let predictions = value.get("predictions");
     match predictions {
         Some(Value::Object(map)) if map.contains_key("segmentation_mask") => {
