@@ -428,6 +428,52 @@ impl InferenceClientBuilder {
         self
     }
 
+    /// Whether image URLs are accepted at all (`ALLOW_URL_INPUT`; default `true`).
+    #[must_use]
+    pub fn allow_url_input(mut self, allow: bool) -> Self {
+        self.url_policy = Some(self.policy().allow_url_input(allow));
+        self
+    }
+
+    /// Whether plain `http://` image URLs are fetched (`ALLOW_NON_HTTPS_URL_INPUT`; default
+    /// `false`).
+    #[must_use]
+    pub fn allow_non_https_url_input(mut self, allow: bool) -> Self {
+        self.url_policy = Some(self.policy().allow_non_https(allow));
+        self
+    }
+
+    /// Whether image URLs to hosts without a dot are fetched (`ALLOW_URL_INPUT_WITHOUT_FQDN`;
+    /// default `false`).
+    #[must_use]
+    pub fn allow_url_input_without_fqdn(mut self, allow: bool) -> Self {
+        self.url_policy = Some(self.policy().allow_without_fqdn(allow));
+        self
+    }
+
+    /// Whether image URLs to loopback, private and other non-global addresses are fetched
+    /// (`ALLOW_URL_TO_NON_GLOBAL_ADDRESSES`; default `false`).
+    #[must_use]
+    pub fn allow_url_to_non_global_addresses(mut self, allow: bool) -> Self {
+        self.url_policy = Some(self.policy().allow_non_global_addresses(allow));
+        self
+    }
+
+    /// The most redirects an image URL fetch follows, each checked again
+    /// (`MAX_IMAGE_URL_REDIRECTS`; default 5).
+    #[must_use]
+    pub fn max_image_url_redirects(mut self, max: u32) -> Self {
+        self.url_policy = Some(self.policy().max_redirects(max));
+        self
+    }
+
+    /// The policy so far: set explicitly, else the defaults adjusted by the environment.
+    fn policy(&self) -> UrlInputPolicy {
+        self.url_policy
+            .clone()
+            .unwrap_or_else(|| UrlInputPolicy::from_env(|name| self.options.env_var(name)))
+    }
+
     /// Whether v1 `infer` remembers model descriptions (default `true`: the registry is asked
     /// once per model; `false`: every call asks it, as the official client does).
     #[must_use]

@@ -394,3 +394,51 @@ async fn from_env_reads_the_key() {
         "https://serverless.roboflow.com/"
     );
 }
+
+#[tokio::test]
+async fn url_input_rules_are_builder_options() {
+    let fake = FakeRoboflow::start().await;
+    let url = format!("{}/model/registry", fake.base_url());
+    let strict = fake.client();
+    let err = strict
+        .infer("fake-od/1", Image::from_url(&url))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UrlInputNotAllowed(_)), "{err}");
+    // Loosened one rule at a time: https is still missing, then the address is refused.
+    let https_ok = fake
+        .client_builder()
+        .allow_non_https_url_input(true)
+        .build()
+        .unwrap();
+    let err = https_ok
+        .infer("fake-od/1", Image::from_url(&url))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not a global address"), "{err}");
+    let off = fake
+        .client_builder()
+        .allow_url_input(false)
+        .build()
+        .unwrap();
+    assert!(off.infer("fake-od/1", Image::from_url(&url)).await.is_err());
+    // Both loosened: fetched (a JSON body is no image, so the fake's size read fails softly).
+    let loose = fake
+        .client_builder()
+        .allow_non_https_url_input(true)
+        .allow_url_to_non_global_addresses(true)
+        .max_image_url_redirects(1)
+        .build()
+        .unwrap();
+    assert_eq!(loose.url_input_policy().max_redirects, 1);
+    loose
+        .infer("fake-od/1", Image::from_url(&url))
+        .await
+        .unwrap();
+    let fetched = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/model/registry" && r.query_value("api_key").is_none())
+        .count();
+    assert!(fetched >= 1, "the URL was fetched without the key");
+}
