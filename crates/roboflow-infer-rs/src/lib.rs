@@ -66,7 +66,8 @@
 //! # Features
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
-//! - `image`: decoded pixels as input, client-side downsizing, PNG masks and depth maps.
+//! - `image`: decoded pixels as input, client-side downsizing, PNG masks and depth maps, and
+//!   `draw` (predictions drawn onto their image).
 //! - `testing`: `testing::FakeRoboflow`, an in-process fake inference server.
 
 #[macro_use]
@@ -78,6 +79,8 @@ pub mod aliases;
 mod client;
 pub mod config;
 mod core_models;
+#[cfg(feature = "image")]
+pub mod draw;
 mod error;
 mod infer;
 mod input;
