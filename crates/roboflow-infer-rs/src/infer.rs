@@ -233,7 +233,7 @@ impl<Out: InferOutput> InferCall<Out> {
                 let client = &client;
                 let config = &config;
                 let loaded = image.load(client, &options).await?;
-                let (loaded, ratio) = downsize(loaded, bounds)?;
+                let (loaded, ratio) = downsize(loaded, bounds).await?;
                 let method = if http_get { Method::GET } else { Method::POST };
                 let spec = client
                     .request(method, url, KeyIn::Query)
@@ -314,7 +314,7 @@ impl<Out: InferOutput> InferCall<Out> {
                 let mut ratios = Vec::with_capacity(batch.len());
                 for image in &batch {
                     let loaded = image.load(client, &options).await?;
-                    let (loaded, ratio) = downsize(loaded, bounds)?;
+                    let (loaded, ratio) = downsize(loaded, bounds).await?;
                     images.push(loaded.to_json());
                     ratios.push(ratio);
                 }

@@ -208,13 +208,25 @@ impl From<image::DynamicImage> for Image {
     }
 }
 
-/// Client-side downsizing of one loaded image: the image to send and the ratio to rescale the
-/// answer by (`None`: sent as it is).
-#[cfg(feature = "image")]
-pub(crate) fn downsize(
+/// [`downsize_now`] off the async threads (decoding, resizing and encoding a large image takes
+/// long enough to starve a current-thread runtime, which then misses a server closing an idle
+/// connection).
+pub(crate) async fn downsize(
     loaded: Loaded,
     bounds: Option<(u32, u32)>,
 ) -> Result<(Loaded, Option<f64>)> {
+    if bounds.is_none() || matches!(loaded, Loaded::ServerUrl(_)) {
+        return Ok((loaded, None));
+    }
+    tokio::task::spawn_blocking(move || downsize_now(loaded, bounds))
+        .await
+        .map_err(|e| Error::Config(format!("the downsizing task failed: {e}")))?
+}
+
+/// Client-side downsizing of one loaded image: the image to send and the ratio to rescale the
+/// answer by (`None`: sent as it is).
+#[cfg(feature = "image")]
+fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
     let Some(bounds) = bounds else {
         return Ok((loaded, None));
     };
@@ -245,10 +257,7 @@ pub(crate) fn downsize(
 /// Without the `image` feature, downsizing cannot run: a clear error instead of silently
 /// sending the full image.
 #[cfg(not(feature = "image"))]
-pub(crate) fn downsize(
-    loaded: Loaded,
-    bounds: Option<(u32, u32)>,
-) -> Result<(Loaded, Option<f64>)> {
+fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
     match bounds {
         None => Ok((loaded, None)),
         Some(_) => Err(Error::Config(
