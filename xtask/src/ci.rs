@@ -108,6 +108,11 @@ pub(crate) const STEPS: &[Step] = &[
         run: tests_default_features,
     },
     Step {
+        name: "roboflow-real-server",
+        about: "roboflow-infer-rs against the real inference 1.8.3 server on 127.0.0.1 (venv installed when missing)",
+        run: roboflow_real_server,
+    },
+    Step {
         name: "package-check",
         about: "cargo xtask package-check: cargo package --workspace (verified), publish order",
         run: |_| crate::package::check().map(|()| Outcome::Passed),
@@ -166,14 +171,17 @@ impl Ci {
     /// Runs the tests of `selection` (cargo package arguments) with nextest when it is installed,
     /// else with `cargo test --tests` (lib, bins, integration tests; the doctests have their own
     /// step).
+    /// The tests of `selection`, without the real-server tests (they have their own step).
     fn test(&self, selection: &[&str]) -> Result<(), String> {
         let mut command = if self.nextest {
             let mut command = self.cargo(["nextest", "run", "--no-tests=warn"]);
-            command.args(selection);
+            command.args(selection).args(["-E", REAL_SERVER_EXCLUDED]);
             command
         } else {
             let mut command = self.cargo(["test"]);
-            command.args(selection).arg("--tests");
+            command
+                .args(selection)
+                .args(["--tests", "--", "--skip", "real_server::"]);
             command
         };
         util::run(&mut command)
@@ -271,6 +279,34 @@ fn tests_default_features(ci: &Ci) -> Result<Outcome, String> {
         ci.timed(package.name.clone(), || ci.test(&["-p", &package.name]))?;
     }
     Ok(Outcome::Passed)
+}
+
+/// The nextest filter that leaves the real-server tests to their own step.
+const REAL_SERVER_EXCLUDED: &str = "not (package(roboflow-infer-rs) & binary(real_server))";
+
+/// roboflow-infer-rs against the real `inference` 1.8.3 server on loopback: installs the venv
+/// under `target/` when missing (3-7 min and ~7 GB the first time), starts the server and its
+/// platform stand-in, runs `tests/real_server.rs`, stops both by PID. With `CI` set, a server that
+/// cannot be installed or started fails the step; without `CI` it is skipped with a warning.
+fn roboflow_real_server(ci: &Ci) -> Result<Outcome, String> {
+    let run: &[&str] = if ci.nextest {
+        &["nextest", "run", "-p", "roboflow-infer-rs", "--all-features", "--test", "real_server"]
+    } else {
+        &["test", "-p", "roboflow-infer-rs", "--all-features", "--test", "real_server"]
+    };
+    // Compile first, so the server does not wait for the build.
+    let mut build: Vec<&str> = run.to_vec();
+    build.push("--no-run");
+    util::run(&mut ci.cargo(&build))?;
+    let ran = crate::roboflow_server::with_server_or_skip(|server| {
+        let mut command = ci.cargo(run);
+        server.apply(&mut command);
+        util::run(&mut command)
+    })?;
+    Ok(match ran {
+        Some(()) => Outcome::Passed,
+        None => Outcome::Skipped("the real Roboflow server could not be started (CI not set)".into()),
+    })
 }
 
 fn msrv(ci: &Ci) -> Result<Outcome, String> {

@@ -12,6 +12,7 @@ mod demo;
 mod fetch_specs;
 mod package;
 mod providers;
+mod roboflow_server;
 mod util;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ commands:
   demo                  run every provider's demo example against its fake server (or the real
                         service when its key variable is set)
   bench [name]          benchmarks against the official Python SDKs and bare reqwest (see docs/testing.md)
+  roboflow-server <install|start|stop|run -- cmd...>  the real Roboflow inference server on 127.0.0.1
 ";
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         "publish" => package::publish(has("--dry-run")),
         "demo" => demo::run(),
         "bench" => bench::run(rest),
+        "roboflow-server" => roboflow_server::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -395,7 +395,8 @@ fn sensitive_value(value: &str) -> Result<HeaderValue, InvalidCredential> {
 #[error("the API key contains characters that are not allowed in an HTTP header")]
 pub struct InvalidCredential;
 
-/// Parameter names whose values are always redacted from URLs, whatever the provider.
+/// Parameter names whose values are always redacted from URLs, whatever the provider
+/// (`service_secret`: Roboflow's billing secret, a query parameter of inference routes).
 const ALWAYS_REDACTED: &[&str] = &[
     "api_key",
     "apikey",
@@ -403,6 +404,7 @@ const ALWAYS_REDACTED: &[&str] = &[
     "token",
     "access_token",
     "key",
+    "service_secret",
 ];
 
 /// Renders a URL for errors and logs with the values of credential-bearing query parameters
@@ -513,6 +515,18 @@ mod tests {
         // Fewer than four characters of it are ordinary text.
         assert_eq!(auth.redact("ends in sk-"), "ends in sk-");
         assert_eq!(auth.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn service_secrets_are_redacted_from_urls() {
+        let url = reqwest::Url::parse(
+            "http://h/infer/object_detection?service_secret=s3cr3t&countinference=False",
+        )
+        .unwrap();
+        assert_eq!(
+            redact_url(&url),
+            "http://h/infer/object_detection?service_secret=[redacted]&countinference=False"
+        );
     }
 
     #[test]

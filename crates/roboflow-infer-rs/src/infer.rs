@@ -1,0 +1,391 @@
+//! `infer`: a model on one image or a list of images, in both route styles.
+//!
+//! - **v0** (hosted): one request per image, `POST /{project}/{version}?api_key=…&<configuration>`
+//!   with the image's base64 as the raw body (`Content-Type: application/json`, as the
+//!   official client sends it), or `?image=<url>` for [`Image::server_url`]. `format=image`
+//!   answers with the visualisation itself ([`InferenceResponse::Visualization`]). The task is
+//!   judged from the answer's shape ([`models::task_of_v0_response`]).
+//! - **v1** (self-hosted): the model's description from `GET /model/registry` (loading it with
+//!   `POST /model/add` when missing; remembered unless the cache is off), then
+//!   `POST /infer/{task}` with a JSON body, up to `max_batch_size` images per request. Semantic
+//!   segmentation runs too (the official client refuses it; the server has the route).
+//!
+//! Both fan out over `max_concurrent_requests` requests at once, load each image only when its
+//! request starts (at most `max_concurrent_requests × max_batch_size` images in memory), and
+//! return the results in input order. With client-side downsizing on
+//! (`client_downsizing_disabled(false)`, feature `image`), large images are shrunk to the
+//! model's input size and the answers rescaled back.
+//!
+//! [`models::task_of_v0_response`]: crate::models::task_of_v0_response
+
+use std::marker::PhantomData;
+
+use serde_json::Value;
+use vision_sdk_common::http::HeaderValue;
+use vision_sdk_common::http::header::CONTENT_TYPE;
+use vision_sdk_common::internal::batch::{chunks, map_ordered};
+use vision_sdk_common::internal::execute::HttpResponse;
+use vision_sdk_common::reqwest::Method;
+
+use crate::client::{Body, CallOptions, InferenceClient, KeyIn};
+use crate::error::{Error, Result};
+use crate::input::{Image, Loaded, downsize};
+use crate::models::{self, InferenceResponse, ModelDescription, Visualization};
+use crate::registry::{checked_model_id, split_v0_model_id};
+use crate::rescale::{downsizing_bounds, rescale_response};
+use crate::retry::RetryClass;
+use crate::{ApiMode, Confidence, InferenceConfiguration, ResponseFormat};
+
+const OP: &str = "infer";
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What an [`InferCall`] returns: one response ([`InferenceClient::infer`]) or one per image
+/// ([`InferenceClient::infer_many`]).
+pub trait InferOutput: sealed::Sealed + Send + 'static + Sized {
+    #[doc(hidden)]
+    fn from_results(results: Vec<InferenceResponse>) -> Result<Self>;
+}
+
+impl sealed::Sealed for InferenceResponse {}
+impl InferOutput for InferenceResponse {
+    fn from_results(results: Vec<InferenceResponse>) -> Result<Self> {
+        results
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::InvalidInput("no image".into()))
+    }
+}
+impl sealed::Sealed for Vec<InferenceResponse> {}
+impl InferOutput for Vec<InferenceResponse> {
+    fn from_results(results: Vec<InferenceResponse>) -> Result<Self> {
+        Ok(results)
+    }
+}
+
+impl InferenceClient {
+    /// Runs `model_id` (a `project/version` id or an alias such as `yolov8n-640`) on one
+    /// image (the official `infer`).
+    ///
+    /// ```no_run
+    /// use roboflow_infer::{Image, InferenceClient};
+    /// # async fn run(client: InferenceClient) -> roboflow_infer::Result<()> {
+    /// let result = client
+    ///     .infer("my-project/3", Image::from_path("dog.jpg"))
+    ///     .confidence_threshold(0.5)
+    ///     .await?;
+    /// if let Some(detections) = result.as_object_detection() {
+    ///     for p in &detections.predictions {
+    ///         println!("{} {:.2} at ({}, {})", p.class_name, p.confidence, p.x, p.y);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn infer(&self, model_id: impl Into<String>, image: impl Into<Image>) -> InferCall {
+        InferCall::new(self.clone(), model_id.into(), vec![image.into()])
+    }
+
+    /// Runs `model_id` on a list of images; the results are in input order (the official
+    /// `infer` with a list).
+    pub fn infer_many<I>(
+        &self,
+        model_id: impl Into<String>,
+        images: I,
+    ) -> InferCall<Vec<InferenceResponse>>
+    where
+        I: IntoIterator,
+        I::Item: Into<Image>,
+    {
+        InferCall::new(
+            self.clone(),
+            model_id.into(),
+            images.into_iter().map(Into::into).collect(),
+        )
+    }
+}
+
+/// The builder of an `infer` call. Owns a client clone; `.send()` or `.await` it.
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is sent or awaited"]
+pub struct InferCall<Out = InferenceResponse> {
+    client: InferenceClient,
+    model_id: String,
+    images: Vec<Image>,
+    config: InferenceConfiguration,
+    http_get: bool,
+    options: CallOptions,
+    _out: PhantomData<fn() -> Out>,
+}
+
+impl<Out: InferOutput> InferCall<Out> {
+    fn new(client: InferenceClient, model_id: String, images: Vec<Image>) -> Self {
+        Self {
+            client,
+            model_id,
+            images,
+            config: InferenceConfiguration::new(),
+            http_get: false,
+            options: CallOptions::default(),
+            _out: PhantomData,
+        }
+    }
+
+    call_option_setters!();
+
+    /// A per-call configuration, merged over the client's (what it sets wins).
+    pub fn configuration(mut self, config: InferenceConfiguration) -> Self {
+        self.config = self.config.overridden_by(&config);
+        self
+    }
+    /// `confidence_threshold`.
+    pub fn confidence_threshold(mut self, confidence: impl Into<Confidence>) -> Self {
+        self.config.confidence_threshold = Some(confidence.into());
+        self
+    }
+    /// `iou_threshold` (v0 `overlap`).
+    pub fn iou_threshold(mut self, iou: f64) -> Self {
+        self.config.iou_threshold = Some(iou);
+        self
+    }
+    /// `max_detections`.
+    pub fn max_detections(mut self, max: u32) -> Self {
+        self.config.max_detections = Some(max);
+        self
+    }
+    /// `class_filter`: only these classes.
+    pub fn class_filter<I: IntoIterator<Item = S>, S: Into<String>>(mut self, classes: I) -> Self {
+        self.config.class_filter = Some(classes.into_iter().map(Into::into).collect());
+        self
+    }
+    /// v0 `format` (`image`: the answer is the visualisation).
+    pub fn format(mut self, format: ResponseFormat) -> Self {
+        self.config.format = Some(format);
+        self
+    }
+    /// Images per v1 request (default 1).
+    pub fn max_batch_size(mut self, size: usize) -> Self {
+        self.config.max_batch_size = Some(size);
+        self
+    }
+    /// Requests in flight at once (default 1).
+    pub fn max_concurrent_requests(mut self, requests: usize) -> Self {
+        self.config.max_concurrent_requests = Some(requests);
+        self
+    }
+    /// Client-side downsizing to the model's input size, with the answers rescaled back
+    /// (default off, as upstream; needs the feature `image`).
+    pub fn client_downsizing(mut self, enabled: bool) -> Self {
+        self.config.client_downsizing_disabled = Some(!enabled);
+        self
+    }
+    /// v0 only: the legacy route's `GET` form, for [`Image::server_url`] images
+    /// (`GET /{project}/{version}?image=<url>&…`).
+    pub fn http_get(mut self, get: bool) -> Self {
+        self.http_get = get;
+        self
+    }
+
+    /// Sends the call.
+    pub async fn send(self) -> Result<Out> {
+        if self.images.is_empty() {
+            return Err(Error::InvalidInput("infer needs at least one image".into()));
+        }
+        let model_id = checked_model_id(&self.model_id)?.to_owned();
+        let config = self.client.inner.config.overridden_by(&self.config);
+        let results = match self.client.mode() {
+            ApiMode::V0 => self.v0(&model_id, &config).await?,
+            ApiMode::V1 => {
+                if self.http_get {
+                    return Err(Error::WrongClientMode {
+                        operation: OP,
+                        needed: ApiMode::V0,
+                        mode: ApiMode::V1,
+                    });
+                }
+                self.v1(&model_id, &config).await?
+            }
+        };
+        Out::from_results(results)
+    }
+
+    async fn v0(
+        &self,
+        model_id: &str,
+        config: &InferenceConfiguration,
+    ) -> Result<Vec<InferenceResponse>> {
+        let (project, version) = split_v0_model_id(model_id)?;
+        let client = &self.client;
+        let url = client.url(&[project, version]);
+        let bounds = downsizing_bounds(config, None);
+        let query = config.v0_query();
+        let concurrency = config.effective_max_concurrent_requests();
+        let http_get = self.http_get;
+        let results = map_ordered(self.images.iter().cloned(), concurrency, |image| {
+            let url = url.clone();
+            let query = query.clone();
+            let client = client.clone();
+            let config = config.clone();
+            let options = self.options.clone();
+            async move {
+                let client = &client;
+                let config = &config;
+                let loaded = image.load(client, &options).await?;
+                let (loaded, ratio) = downsize(loaded, bounds).await?;
+                let method = if http_get { Method::GET } else { Method::POST };
+                let spec = client
+                    .request(method, url, KeyIn::Query)
+                    .query(query.iter().map(|(k, v)| (*k, v.as_str())));
+                let spec = client.with_service_secret(spec, config);
+                let spec = match &loaded {
+                    Loaded::ServerUrl(image_url) => {
+                        let spec = spec.query([("image", image_url.as_str())]);
+                        if http_get {
+                            spec
+                        } else {
+                            // The server refuses a request without a Content-Type.
+                            spec.bytes(
+                                Default::default(),
+                                HeaderValue::from_static("application/x-www-form-urlencoded"),
+                            )
+                        }
+                    }
+                    _ if http_get => {
+                        return Err(Error::InvalidInput(
+                            "the GET form of the legacy route takes only Image::server_url images"
+                                .into(),
+                        ));
+                    }
+                    other => spec.bytes(
+                        other.base64().unwrap_or_default().into(),
+                        HeaderValue::from_static("application/json"),
+                    ),
+                };
+                let response = client
+                    .execute(OP, RetryClass::Inference, spec, &options)
+                    .await?;
+                let mut result = decode_v0(&response)?;
+                if let Some(ratio) = ratio {
+                    rescale_response(&mut result, ratio);
+                }
+                Ok::<_, Error>(result)
+            }
+        })
+        .await;
+        results.into_iter().collect()
+    }
+
+    async fn v1(
+        &self,
+        model_id: &str,
+        config: &InferenceConfiguration,
+    ) -> Result<Vec<InferenceResponse>> {
+        let client = &self.client;
+        let description = client.describe_model(OP, model_id, true).await?;
+        let unsupported = || Error::ModelTaskTypeNotSupported {
+            model_id: model_id.to_owned(),
+            task_type: description.task_type.to_string(),
+        };
+        let route = description
+            .task_type
+            .v1_infer_route()
+            .ok_or_else(unsupported)?;
+        let members = config
+            .v1_body(&description.task_type)
+            .ok_or_else(unsupported)?;
+        let segments: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+        let url = client.url(&segments);
+        let bounds = downsizing_bounds(config, Some(&description));
+        let batches = chunks(self.images.clone(), config.effective_max_batch_size());
+        let concurrency = config.effective_max_concurrent_requests();
+        let results = map_ordered(batches, concurrency, |batch| {
+            let url = url.clone();
+            let members = members.clone();
+            let description = description.clone();
+            let client = client.clone();
+            let config = config.clone();
+            let options = self.options.clone();
+            let model_id = model_id.to_owned();
+            async move {
+                let client = &client;
+                let mut images = Vec::with_capacity(batch.len());
+                let mut ratios = Vec::with_capacity(batch.len());
+                for image in &batch {
+                    let loaded = image.load(client, &options).await?;
+                    let (loaded, ratio) = downsize(loaded, bounds).await?;
+                    images.push(loaded.to_json());
+                    ratios.push(ratio);
+                }
+                let mut body = Body::new();
+                body.insert("model_id", model_id.as_str());
+                for (name, value) in members.iter() {
+                    body.insert(name, value.clone());
+                }
+                let image = if images.len() == 1 {
+                    images.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(images)
+                };
+                body.insert("image", image);
+                let spec = client.request(Method::POST, url, KeyIn::Body);
+                let spec = client
+                    .with_service_secret(spec, &config)
+                    .query(config.v1_query());
+                let spec = InferenceClient::json_body(spec, &body)?;
+                let response = client
+                    .execute(OP, RetryClass::Inference, spec, &options)
+                    .await?;
+                let mut decoded = decode_v1(&response, &description)?;
+                if decoded.len() != ratios.len() {
+                    return Err(Error::Decode(response.invalid(
+                        OP,
+                        format!(
+                            "{} images sent, {} results received",
+                            ratios.len(),
+                            decoded.len()
+                        ),
+                    )));
+                }
+                for (result, ratio) in decoded.iter_mut().zip(ratios) {
+                    if let Some(ratio) = ratio {
+                        rescale_response(result, ratio);
+                    }
+                }
+                Ok::<_, Error>(decoded)
+            }
+        })
+        .await;
+        let mut out = Vec::with_capacity(self.images.len());
+        for batch in results {
+            out.extend(batch?);
+        }
+        Ok(out)
+    }
+}
+
+into_future!(InferCall<InferenceResponse> => InferenceResponse);
+into_future!(InferCall<Vec<InferenceResponse>> => Vec<InferenceResponse>);
+
+fn decode_v0(response: &HttpResponse) -> Result<InferenceResponse> {
+    let content_type = response
+        .header_str(CONTENT_TYPE.as_str())
+        .unwrap_or_default();
+    if content_type.starts_with("image/") {
+        return Ok(InferenceResponse::Visualization(Visualization::new(
+            response.body().to_vec(),
+            content_type,
+        )));
+    }
+    models::decode_v0_inference(response.body())
+        .map_err(|e| Error::Decode(response.decode_error(OP, e)))
+}
+
+fn decode_v1(
+    response: &HttpResponse,
+    description: &ModelDescription,
+) -> Result<Vec<InferenceResponse>> {
+    models::decode_inference_batch(&description.task_type, response.body())
+        .map_err(|e| Error::Decode(response.decode_error(OP, e)))
+}

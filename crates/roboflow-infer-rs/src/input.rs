@@ -1,0 +1,267 @@
+//! Images to run models on.
+//!
+//! [`Image`] is a thin wrapper over [`MediaInput`] (convention C8): constructors are
+//! synchronous and infallible, problems are reported by `send()` before any request. An image
+//! is a file, bytes, a URL the client fetches (under the [`UrlInputPolicy`]), a URL the **server**
+//! fetches ([`Image::server_url`]: v0 `?image=`, v1 `{"type": "url"}`), text that already is
+//! base64, or decoded pixels (feature `image`).
+//!
+//! Files and bytes are sent as they are (no re-encoding, as upstream), unless client-side
+//! downsizing is on and the image is larger than the model's input.
+//!
+//! [`UrlInputPolicy`]: crate::UrlInputPolicy
+
+use std::path::{Path, PathBuf};
+
+use vision_sdk_common::MediaInput;
+use vision_sdk_common::bytes::Bytes;
+use vision_sdk_common::reqwest::Url;
+
+use crate::client::{CallOptions, InferenceClient};
+use crate::error::{Error, Result};
+use crate::models::encode_base64;
+
+/// An image for a model: a file, bytes, a URL the client fetches (under the client's
+/// [`UrlInputPolicy`](crate::UrlInputPolicy)), a URL the **server** fetches
+/// ([`Image::server_url`]: v0 `?image=`, v1 `{"type": "url"}`), text that already is base64, or
+/// decoded pixels (feature `image`). Constructors are synchronous and infallible; problems are
+/// reported by `send()` before any request. Files and bytes are sent as they are (no
+/// re-encoding, as upstream) unless client-side downsizing shrinks them.
+///
+/// ```
+/// use roboflow_infer::Image;
+///
+/// let from_file = Image::from_path("dog.jpg");
+/// let from_memory = Image::from_bytes(vec![0xff, 0xd8, 0xff, 0xe0]);
+/// let fetched_by_client = Image::from_url("https://example.com/dog.jpg");
+/// let fetched_by_server = Image::server_url("https://example.com/dog.jpg");
+/// # let _ = (from_file, from_memory, fetched_by_client, fetched_by_server);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Image {
+    repr: Repr,
+}
+
+#[derive(Debug, Clone)]
+enum Repr {
+    Media(MediaInput),
+    Base64(String),
+    ServerUrl(String),
+}
+
+/// What an image is on the wire, once loaded.
+#[derive(Debug, Clone)]
+pub(crate) enum Loaded {
+    /// The image's bytes (file, memory, fetched URL, decoded base64).
+    Bytes(Bytes),
+    /// Base64 text given by the caller (not decoded unless downsizing needs it).
+    Base64(String),
+    /// A URL for the server to fetch.
+    ServerUrl(String),
+}
+
+impl Loaded {
+    /// The base64 text of an image to send (`None` for a server URL).
+    pub(crate) fn base64(&self) -> Option<String> {
+        match self {
+            Self::Bytes(bytes) => Some(encode_base64(bytes)),
+            Self::Base64(text) => Some(text.clone()),
+            Self::ServerUrl(_) => None,
+        }
+    }
+
+    /// The v1 / workflow JSON form: `{"type": "base64" | "url", "value": …}`.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::ServerUrl(url) => serde_json::json!({"type": "url", "value": url}),
+            other => {
+                serde_json::json!({"type": "base64", "value": other.base64().unwrap_or_default()})
+            }
+        }
+    }
+}
+
+impl Image {
+    /// A file, read when the call is sent.
+    pub fn from_path(path: impl AsRef<Path>) -> Self {
+        Self::from_media(MediaInput::from_path(path))
+    }
+
+    /// Encoded image bytes (JPEG, PNG, …).
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        Self::from_media(MediaInput::from_bytes(bytes))
+    }
+
+    /// A URL the client fetches (under the client's [`UrlInputPolicy`](crate::UrlInputPolicy))
+    /// and sends as base64, as the official client does with URL strings.
+    pub fn from_url(url: impl AsRef<str>) -> Self {
+        Self::from_media(MediaInput::from_url(url))
+    }
+
+    /// A URL the server fetches: v0 sends it as `?image=<url>` (no body), v1 and workflows as
+    /// `{"type": "url", "value": <url>}`. The server applies its own rules (by default it
+    /// refuses non-https URLs).
+    pub fn server_url(url: impl Into<String>) -> Self {
+        Self {
+            repr: Repr::ServerUrl(url.into()),
+        }
+    }
+
+    /// Text that already is the image's base64 (sent as is).
+    pub fn from_base64(text: impl Into<String>) -> Self {
+        Self {
+            repr: Repr::Base64(text.into()),
+        }
+    }
+
+    /// Decoded pixels, encoded as JPEG when sent (the official client's `np.ndarray` / PIL).
+    #[cfg(feature = "image")]
+    pub fn from_dynamic_image(image: image::DynamicImage) -> Self {
+        Self::from_media(MediaInput::from_dynamic_image(image))
+    }
+
+    /// Any [`MediaInput`].
+    pub fn from_media(media: MediaInput) -> Self {
+        Self {
+            repr: Repr::Media(media),
+        }
+    }
+
+    /// Whether the server fetches this image.
+    pub fn is_server_url(&self) -> bool {
+        matches!(self.repr, Repr::ServerUrl(_))
+    }
+
+    /// Loads the image: reads the file, fetches the URL, encodes pixels.
+    pub(crate) async fn load(
+        &self,
+        client: &InferenceClient,
+        options: &CallOptions,
+    ) -> Result<Loaded> {
+        match &self.repr {
+            Repr::Base64(text) if text.trim().is_empty() => {
+                Err(Error::InvalidInput("an empty base64 image".into()))
+            }
+            Repr::Base64(text) => Ok(Loaded::Base64(text.clone())),
+            Repr::ServerUrl(url) => {
+                Url::parse(url)
+                    .map_err(|e| Error::InvalidInput(format!("invalid image URL: {e}")))?;
+                Ok(Loaded::ServerUrl(url.clone()))
+            }
+            Repr::Media(media) => {
+                if let Some(url) = media.url() {
+                    return crate::url_input::fetch(client, url, options)
+                        .await
+                        .map(Loaded::Bytes);
+                }
+                let source = media.resolve(95).await?;
+                Ok(Loaded::Bytes(source.read_all().await?))
+            }
+        }
+    }
+}
+
+impl From<MediaInput> for Image {
+    fn from(media: MediaInput) -> Self {
+        Self::from_media(media)
+    }
+}
+impl From<&Path> for Image {
+    fn from(path: &Path) -> Self {
+        Self::from_path(path)
+    }
+}
+impl From<PathBuf> for Image {
+    fn from(path: PathBuf) -> Self {
+        Self::from_path(path)
+    }
+}
+impl From<&PathBuf> for Image {
+    fn from(path: &PathBuf) -> Self {
+        Self::from_path(path)
+    }
+}
+impl From<Bytes> for Image {
+    fn from(bytes: Bytes) -> Self {
+        Self::from_bytes(bytes)
+    }
+}
+impl From<Vec<u8>> for Image {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self::from_bytes(bytes)
+    }
+}
+impl From<&'static [u8]> for Image {
+    fn from(bytes: &'static [u8]) -> Self {
+        Self::from_bytes(bytes)
+    }
+}
+impl From<Url> for Image {
+    fn from(url: Url) -> Self {
+        Self::from_url(url.as_str())
+    }
+}
+#[cfg(feature = "image")]
+impl From<image::DynamicImage> for Image {
+    fn from(image: image::DynamicImage) -> Self {
+        Self::from_dynamic_image(image)
+    }
+}
+
+/// [`downsize_now`] off the async threads (decoding, resizing and encoding a large image takes
+/// long enough to starve a current-thread runtime, which then misses a server closing an idle
+/// connection).
+pub(crate) async fn downsize(
+    loaded: Loaded,
+    bounds: Option<(u32, u32)>,
+) -> Result<(Loaded, Option<f64>)> {
+    if bounds.is_none() || matches!(loaded, Loaded::ServerUrl(_)) {
+        return Ok((loaded, None));
+    }
+    tokio::task::spawn_blocking(move || downsize_now(loaded, bounds))
+        .await
+        .map_err(|e| Error::Config(format!("the downsizing task failed: {e}")))?
+}
+
+/// Client-side downsizing of one loaded image: the image to send and the ratio to rescale the
+/// answer by (`None`: sent as it is).
+#[cfg(feature = "image")]
+fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
+    let Some(bounds) = bounds else {
+        return Ok((loaded, None));
+    };
+    let bytes = match &loaded {
+        Loaded::Bytes(bytes) => bytes.clone(),
+        Loaded::Base64(text) => Bytes::from(crate::models::decode_base64(text).map_err(|e| {
+            Error::InvalidInput(format!(
+                "the base64 image cannot be decoded for downsizing: {e}"
+            ))
+        })?),
+        Loaded::ServerUrl(_) => return Ok((loaded, None)),
+    };
+    let decoded = vision_sdk_common::image::decode(&bytes)?;
+    let Some(plan) =
+        crate::rescale::plan_downsizing(decoded.width(), decoded.height(), Some(bounds))
+    else {
+        return Ok((loaded, None));
+    };
+    let resized = decoded.resize_exact(
+        plan.width,
+        plan.height,
+        image::imageops::FilterType::Triangle,
+    );
+    let jpeg = vision_sdk_common::image::encode_jpeg(&resized, 95)?;
+    Ok((Loaded::Bytes(jpeg), Some(plan.ratio)))
+}
+
+/// Without the `image` feature, downsizing cannot run: a clear error instead of silently
+/// sending the full image.
+#[cfg(not(feature = "image"))]
+fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
+    match bounds {
+        None => Ok((loaded, None)),
+        Some(_) => Err(Error::Config(
+            "client-side downsizing (client_downsizing_disabled = false) needs the crate feature `image`".into(),
+        )),
+    }
+}
