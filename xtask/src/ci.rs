@@ -290,9 +290,24 @@ const REAL_SERVER_EXCLUDED: &str = "not (package(roboflow-infer-rs) & binary(rea
 /// cannot be installed or started fails the step; without `CI` it is skipped with a warning.
 fn roboflow_real_server(ci: &Ci) -> Result<Outcome, String> {
     let run: &[&str] = if ci.nextest {
-        &["nextest", "run", "-p", "roboflow-infer-rs", "--all-features", "--test", "real_server"]
+        &[
+            "nextest",
+            "run",
+            "-p",
+            "roboflow-infer-rs",
+            "--all-features",
+            "--test",
+            "real_server",
+        ]
     } else {
-        &["test", "-p", "roboflow-infer-rs", "--all-features", "--test", "real_server"]
+        &[
+            "test",
+            "-p",
+            "roboflow-infer-rs",
+            "--all-features",
+            "--test",
+            "real_server",
+        ]
     };
     // Compile first, so the server does not wait for the build.
     let mut build: Vec<&str> = run.to_vec();
@@ -305,7 +320,9 @@ fn roboflow_real_server(ci: &Ci) -> Result<Outcome, String> {
     })?;
     Ok(match ran {
         Some(()) => Outcome::Passed,
-        None => Outcome::Skipped("the real Roboflow server could not be started (CI not set)".into()),
+        None => {
+            Outcome::Skipped("the real Roboflow server could not be started (CI not set)".into())
+        }
     })
 }
 

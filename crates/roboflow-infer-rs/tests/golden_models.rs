@@ -13,8 +13,10 @@ use roboflow_infer::{ApiMode, InferenceConfiguration, TaskType};
 use serde_json::Value;
 
 fn golden(file: &str) -> Option<Value> {
-    let dir: PathBuf = vision_sdk_common::__private::shared_dir()?;
-    let path = dir.join("protocols/golden/roboflow").join(file);
+    let path: PathBuf = vision_sdk_testkit::require_shared(
+        &format!("protocols/golden/roboflow/{file}"),
+        &vision_sdk_testkit::current_test_name(),
+    )?;
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Some(serde_json::from_str(&text).unwrap())
 }

@@ -18,8 +18,10 @@ pub const KEY: &str = "TESTKEY_abcdef123456";
 /// A golden file, or `None` (the test then returns early) when the shared folder is missing
 /// outside CI; with `CI` set a missing folder panics.
 pub fn golden(file: &str) -> Option<Value> {
-    let path =
-        vision_sdk_common::__private::shared_path(&format!("protocols/golden/roboflow/{file}"))?;
+    let path = vision_sdk_testkit::require_shared(
+        &format!("protocols/golden/roboflow/{file}"),
+        &vision_sdk_testkit::current_test_name(),
+    )?;
     Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
 }
 
@@ -349,7 +351,10 @@ pub mod spec {
             ]
             .iter()
             .filter_map(|f| {
-                vision_sdk_common::__private::shared_path(&format!("specs/roboflow/{f}"))
+                vision_sdk_testkit::require_shared(
+                    &format!("specs/roboflow/{f}"),
+                    &vision_sdk_testkit::current_test_name(),
+                )
             })
             .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
             .collect()
