@@ -9,7 +9,7 @@
 //! with a work queue. It checks the credential (`Authorization: Key …` or
 //! `X-Clarifai-Session-Token`) and answers with proto3 JSON and Clarifai status codes.
 //!
-//! It runs on common's [`FakeServer`](vision_sdk_common::testing::FakeServer) skeleton: every
+//! It runs on common's [`FakeServer`] skeleton: every
 //! request is kept as a [`RecordedRequest`] ([`FakeClarifai::requests`]; [`rpc_of`] names the
 //! RPC it matched), and [`Fault`]s (HTTP statuses, connection resets, truncated bodies,
 //! delays) are injected with [`FakeClarifai::inject`], matched by RPC ([`rpc`], a [`Route`]) or
