@@ -1,5 +1,6 @@
 //! Whole flows against the stateful fake (`clarifai::testing::FakeClarifai`); every request
-//! each flow sends is also checked against the Swagger 2.0 file.
+//! each flow sends is also checked against the pinned Swagger 2.0 file with the testkit's
+//! validator.
 
 mod support;
 
@@ -7,7 +8,7 @@ use clarifai::models::{
     Concept, Data, Filter, Input, MediaKind, Output, OutputInfo, Rank, Text, Workflow, WorkflowNode,
 };
 use clarifai::requests::apps::PatchAction;
-use clarifai::testing::{FAKE_USER, FakeClarifai, Fault};
+use clarifai::testing::{FAKE_USER, FakeClarifai, Fault, rpc, rpc_of};
 use clarifai::{Content, CsvType, DataItem, Error, Result, RunnerHandler, StatusCode, inputs};
 use futures_util::TryStreamExt;
 use std::sync::Arc;
@@ -17,8 +18,7 @@ fn validate_all(fake: &FakeClarifai) {
     let requests = fake.requests();
     assert!(!requests.is_empty());
     for r in requests {
-        support::swagger::validate(&r.method, &r.path, &r.query, r.body.as_ref())
-            .unwrap_or_else(|e| panic!("{:?}: {e}", r.rpc));
+        support::spec::validate(&r).unwrap_or_else(|e| panic!("{:?}: {e}", rpc_of(&r)));
     }
 }
 
@@ -80,7 +80,7 @@ async fn apps_datasets_concepts_crud() {
     let pages = fake
         .requests()
         .iter()
-        .filter(|r| r.rpc == Some("ListDatasets"))
+        .filter(|r| rpc_of(r) == Some("ListDatasets"))
         .count();
     assert_eq!(pages, 3);
     a.delete_dataset("ds2").await.unwrap();
@@ -103,7 +103,12 @@ async fn apps_datasets_concepts_crud() {
         me.get_app("a1").await.unwrap_err().code(),
         Some(StatusCode::CONN_DOES_NOT_EXIST)
     );
-    assert!(fake.requests().iter().all(|r| r.authenticated));
+    let pat = format!("Key {}", fake.api_key());
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some(pat.as_str()))
+    );
     validate_all(&fake);
 }
 
@@ -229,25 +234,22 @@ async fn folder_and_csv_uploads_batch_retry_and_report() {
     let posts: Vec<_> = fake
         .requests()
         .into_iter()
-        .filter(|r| r.rpc == Some("PostInputs"))
+        .filter(|r| rpc_of(r) == Some("PostInputs"))
         .collect();
     assert_eq!(posts.len(), 4, "3 batches + 1 retry of d3");
     assert!(
         posts
             .iter()
-            .all(|p| p.body.as_ref().unwrap()["inputs"].as_array().unwrap().len() <= 3)
+            .all(|p| p.json().unwrap()["inputs"].as_array().unwrap().len() <= 3)
     );
     let deletes: Vec<_> = fake
         .requests()
         .into_iter()
-        .filter(|r| r.rpc == Some("DeleteInputs"))
+        .filter(|r| rpc_of(r) == Some("DeleteInputs"))
         .collect();
     assert_eq!(deletes.len(), 1);
-    assert_eq!(
-        deletes[0].body.as_ref().unwrap()["ids"],
-        serde_json::json!(["d3"])
-    );
-    let first = &posts[0].body.as_ref().unwrap()["inputs"][0];
+    assert_eq!(deletes[0].json().unwrap()["ids"], serde_json::json!(["d3"]));
+    let first = &posts[0].json().unwrap()["inputs"][0];
     assert_eq!(first["dataset_ids"], serde_json::json!(["pets"]));
     assert_eq!(first["data"]["concepts"][0]["id"], "dog");
 
@@ -293,7 +295,7 @@ async fn folder_and_csv_uploads_batch_retry_and_report() {
     assert!(
         fake.requests()
             .iter()
-            .any(|r| r.rpc == Some("PostAnnotations"))
+            .any(|r| rpc_of(r) == Some("PostAnnotations"))
     );
     validate_all(&fake);
 }
@@ -337,7 +339,7 @@ async fn models_predict_train_evaluate_and_search() {
     assert_eq!(
         fake.requests()
             .iter()
-            .filter(|r| r.rpc == Some("PostModelOutputs"))
+            .filter(|r| rpc_of(r) == Some("PostModelOutputs"))
             .count(),
         1
     );
@@ -396,13 +398,13 @@ async fn models_predict_train_evaluate_and_search() {
         .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(
-        fake.requests().last().unwrap().rpc,
+        rpc_of(fake.requests().last().unwrap()),
         Some("PostInputsSearches")
     );
     let hits = app.search().query().rank(Rank::text("a")).await.unwrap();
     assert!(hits[0].annotation.is_some());
     assert_eq!(
-        fake.requests().last().unwrap().rpc,
+        rpc_of(fake.requests().last().unwrap()),
         Some("PostAnnotationsSearches")
     );
     let cosine = app
@@ -510,7 +512,7 @@ async fn wrong_key_and_injected_faults() {
         .build()
         .unwrap();
     token_client.user("me").list_apps().send().await.unwrap();
-    fake.inject(Fault::http(404).rpc("ListApps"));
+    fake.inject(Fault::status(rpc("ListApps"), 404));
     let err = token_client
         .user("me")
         .list_apps()
@@ -541,7 +543,7 @@ async fn workflow_from_yaml_creates_and_reversions_node_models() {
     let count = |rpc: &str| {
         fake.requests()
             .iter()
-            .filter(|r| r.rpc == Some(rpc))
+            .filter(|r| rpc_of(r) == Some(rpc))
             .count()
     };
     assert_eq!((count("PostModels"), count("PostModelVersions")), (1, 1));
@@ -560,9 +562,9 @@ async fn workflow_from_yaml_creates_and_reversions_node_models() {
     let posted = fake
         .requests()
         .into_iter()
-        .rfind(|r| r.rpc == Some("PostWorkflows"))
+        .rfind(|r| rpc_of(r) == Some("PostWorkflows"))
         .unwrap();
-    let nodes = &posted.body.unwrap()["workflows"][0]["nodes"];
+    let nodes = &posted.json().unwrap()["workflows"][0]["nodes"];
     assert_eq!(nodes[1]["model"]["user_id"], "clarifai");
     assert_eq!(nodes[1]["model"]["model_version"]["id"], "aa7f");
     assert_eq!(nodes[1]["node_inputs"][0]["node_id"], "det");

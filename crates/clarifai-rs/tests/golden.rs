@@ -318,13 +318,8 @@ async fn every_recorded_request_through_the_public_client() {
                 }
                 (w, g) => panic!("{note}: body {w} vs {g:?}"),
             }
-            support::swagger::validate(
-                got.method.as_str(),
-                got.url.path(),
-                &query_of(got),
-                body.as_ref(),
-            )
-            .unwrap_or_else(|e| panic!("{note}: {e}"));
+            support::spec::validate(&vision_sdk_testkit::from_wiremock(got))
+                .unwrap_or_else(|e| panic!("{note}: {e}"));
             checked += 1;
         }
     }
@@ -333,39 +328,41 @@ async fn every_recorded_request_through_the_public_client() {
 
 #[test]
 fn the_swagger_check_rejects_what_the_spec_lacks() {
-    if support::shared("specs/clarifai/clarifai-v2-swagger.json").is_none() {
+    use support::spec::RecordedRequest;
+    if support::spec::spec().is_none() {
         return;
     }
-    let v = support::swagger::validate;
+    let check = |r: RecordedRequest| support::spec::validate(&r);
     let inputs = "/v2/users/alice/apps/a/inputs";
-    assert!(
-        v(
-            "POST",
-            inputs,
-            &[],
-            Some(&json!({"inputs": [{"id": "x", "data": {"image": {"url": "u"}}}]}))
-        )
-        .is_ok()
-    );
-    assert!(
-        v("POST", inputs, &[], Some(&json!({"inputz": []})))
-            .unwrap_err()
-            .contains("inputz")
-    );
-    assert!(
-        v(
-            "POST",
-            inputs,
-            &[],
-            Some(&json!({"inputs": [{"data": {"image": {"base64": "!!"}}}]}))
-        )
-        .is_err()
-    );
-    assert!(
-        v("GET", inputs, &[("bogus".into(), "1".into())], None)
-            .unwrap_err()
-            .contains("bogus")
-    );
-    assert!(v("GET", inputs, &[("per_page".into(), "1".into())], None).is_ok());
-    assert!(v("PUT", "/v2/nothing/here", &[], None).is_err());
+    let post = |body: serde_json::Value| RecordedRequest::new("POST", inputs).with_json(&body);
+    let post_search = |body: serde_json::Value| {
+        RecordedRequest::new("POST", &format!("{inputs}/searches")).with_json(&body)
+    };
+    check(post(
+        json!({"inputs": [{"id": "x", "data": {"image": {"url": "u"}}}]}),
+    ))
+    .unwrap();
+    let unknown = check(post(json!({"inputz": []}))).unwrap_err();
+    assert!(unknown.has_error("inputz"), "{unknown}");
+    // Enums go as names or numbers (proto3 JSON); anything else is rejected.
+    let metric = |m: serde_json::Value| post_search(json!({"searches": [{"metric": m}]}));
+    check(metric(json!("EUCLIDEAN_DISTANCE"))).unwrap();
+    check(metric(json!(1))).unwrap();
+    let bad_enum = check(metric(json!("MANHATTAN"))).unwrap_err();
+    assert!(bad_enum.has_error("metric"), "{bad_enum}");
+    let status = |code: &str| RecordedRequest::new("GET", &format!("{inputs}?status.code={code}"));
+    check(status("INPUT_DOWNLOAD_SUCCESS")).unwrap();
+    check(status("30000")).unwrap();
+    let bad_code = check(status("1")).unwrap_err();
+    assert!(bad_code.has_error("status.code"), "{bad_code}");
+    // The duplicate runners template (`user_id_1`, POST only) does not hide DELETE.
+    let runners = "/v2/users/me/compute_clusters/cc/nodepools/np/runners";
+    check(RecordedRequest::new("DELETE", runners).with_json(&json!({"ids": ["r1"]}))).unwrap();
+    let bogus = check(RecordedRequest::new("GET", &format!("{inputs}?bogus=1"))).unwrap_err();
+    assert!(bogus.has_error("bogus"), "{bogus}");
+    check(RecordedRequest::new("GET", &format!("{inputs}?per_page=1"))).unwrap();
+    let nowhere = check(RecordedRequest::new("PUT", "/v2/nothing/here")).unwrap_err();
+    assert!(nowhere.operation.is_none(), "{nowhere}");
+    let wrong_method = check(RecordedRequest::new("PUT", inputs)).unwrap_err();
+    assert!(wrong_method.has_error("PUT"), "{wrong_method}");
 }

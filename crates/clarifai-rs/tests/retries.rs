@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clarifai::common::ManualClock;
 use clarifai::models::MediaKind;
-use clarifai::testing::{FakeClarifai, Fault};
+use clarifai::testing::{FakeClarifai, Fault, code_fault, rpc, status_body};
 use clarifai::{Clarifai, Error, RetryPolicy, StatusCode};
 
 fn client(
@@ -20,22 +20,15 @@ fn client(
     (c, clock)
 }
 
-fn count(fake: &FakeClarifai, rpc: &str) -> usize {
-    fake.requests()
-        .iter()
-        .filter(|r| r.rpc == Some(rpc))
-        .count()
+fn count(fake: &FakeClarifai, name: &str) -> usize {
+    fake.requests_to(name).len()
 }
 
 #[tokio::test]
 async fn throttling_codes_are_retried_with_backoff_even_for_creates() {
     let fake = FakeClarifai::start().await;
     let (c, clock) = client(&fake, |b| b);
-    fake.inject(
-        Fault::code(StatusCode::CONN_THROTTLED)
-            .rpc("ListApps")
-            .times(2),
-    );
+    fake.inject(code_fault(rpc("ListApps"), StatusCode::CONN_THROTTLED).times(2));
     c.user("me").list_apps().send().await.unwrap();
     assert_eq!(count(&fake, "ListApps"), 3);
     let sleeps = clock.sleeps();
@@ -45,7 +38,10 @@ async fn throttling_codes_are_retried_with_backoff_even_for_creates() {
         "{sleeps:?}"
     );
 
-    fake.inject(Fault::code(StatusCode::CONN_EXCEED_HOURLY_LIMIT).rpc("PostInputs"));
+    fake.inject(code_fault(
+        rpc("PostInputs"),
+        StatusCode::CONN_EXCEED_HOURLY_LIMIT,
+    ));
     c.app("a").inputs().upload_text("t", "x").await.unwrap();
     assert_eq!(
         count(&fake, "PostInputs"),
@@ -58,15 +54,15 @@ async fn throttling_codes_are_retried_with_backoff_even_for_creates() {
 async fn a_create_is_not_resent_after_a_5xx_but_a_read_is() {
     let fake = FakeClarifai::start().await;
     let (c, _clock) = client(&fake, |b| b);
-    fake.inject(Fault::http(503).rpc("PostInputs"));
+    fake.inject(Fault::status(rpc("PostInputs"), 503));
     let err = c.app("a").inputs().upload_text("t", "x").await.unwrap_err();
     assert!(matches!(err, Error::Http(_)), "{err:?}");
     assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(count(&fake, "PostInputs"), 1);
-    fake.inject(Fault::http(502).rpc("ListApps").times(2));
+    fake.inject(Fault::status(rpc("ListApps"), 502).times(2));
     c.user("me").list_apps().send().await.unwrap();
     assert_eq!(count(&fake, "ListApps"), 3);
-    fake.inject(Fault::http(429).rpc("PostApps").retry_after(3));
+    fake.inject(Fault::status(rpc("PostApps"), 429).retry_after(3));
     c.user("me").create_app("x").await.unwrap();
     assert_eq!(
         count(&fake, "PostApps"),
@@ -79,7 +75,7 @@ async fn a_create_is_not_resent_after_a_5xx_but_a_read_is() {
 async fn retry_after_is_honoured_exactly() {
     let fake = FakeClarifai::start().await;
     let (c, clock) = client(&fake, |b| b);
-    fake.inject(Fault::http(429).rpc("ListApps").retry_after(3));
+    fake.inject(Fault::status(rpc("ListApps"), 429).retry_after(3));
     c.user("me").list_apps().send().await.unwrap();
     assert_eq!(clock.sleeps(), [Duration::from_secs(3)]);
 }
@@ -89,9 +85,18 @@ async fn model_warmup_is_retried_on_its_own_schedule() {
     let fake = FakeClarifai::start().await;
     // No retries of the call's own: the warm-up schedule is counted apart.
     let (c, clock) = client(&fake, |b| b.retry_policy(RetryPolicy::none()));
-    fake.inject(Fault::code(StatusCode::MODEL_DEPLOYING).rpc("PostModelOutputs"));
-    fake.inject(Fault::code(StatusCode::MODEL_LOADING).rpc("PostModelOutputs"));
-    fake.inject(Fault::code(StatusCode::MODEL_BUSY_PLEASE_RETRY).rpc("PostModelOutputs"));
+    fake.inject(code_fault(
+        rpc("PostModelOutputs"),
+        StatusCode::MODEL_DEPLOYING,
+    ));
+    fake.inject(code_fault(
+        rpc("PostModelOutputs"),
+        StatusCode::MODEL_LOADING,
+    ));
+    fake.inject(code_fault(
+        rpc("PostModelOutputs"),
+        StatusCode::MODEL_BUSY_PLEASE_RETRY,
+    ));
     let out = c
         .app("a")
         .model("m")
@@ -112,11 +117,7 @@ async fn warmup_gives_up_after_its_budget_and_is_configurable() {
         .initial_backoff(Duration::from_secs(1))
         .jitter(false);
     let (c, clock) = client(&fake, |b| b.model_warmup(schedule));
-    fake.inject(
-        Fault::code(StatusCode::MODEL_LOADING)
-            .rpc("PostModelOutputs")
-            .times(usize::MAX),
-    );
+    fake.inject(code_fault(rpc("PostModelOutputs"), StatusCode::MODEL_LOADING).always());
     let err = c
         .app("a")
         .model("m")
@@ -133,7 +134,10 @@ async fn warmup_gives_up_after_its_budget_and_is_configurable() {
 
     let fake = FakeClarifai::start().await;
     let (c, _) = client(&fake, |b| b.model_warmup(None).retry_throttled(false));
-    fake.inject(Fault::code(StatusCode::MODEL_LOADING).rpc("PostModelOutputs"));
+    fake.inject(code_fault(
+        rpc("PostModelOutputs"),
+        StatusCode::MODEL_LOADING,
+    ));
     let err = c
         .app("a")
         .model("m")
@@ -141,7 +145,7 @@ async fn warmup_gives_up_after_its_budget_and_is_configurable() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(StatusCode::MODEL_LOADING));
-    fake.inject(Fault::code(StatusCode::CONN_THROTTLED));
+    fake.inject(code_fault("*", StatusCode::CONN_THROTTLED));
     let err = c.user("me").list_apps().send().await.unwrap_err();
     assert_eq!(err.code(), Some(StatusCode::CONN_THROTTLED));
     assert_eq!(fake.requests().len(), 2);
@@ -151,7 +155,7 @@ async fn warmup_gives_up_after_its_budget_and_is_configurable() {
 async fn unknown_codes_and_http_statuses_are_decoded() {
     let fake = FakeClarifai::start().await;
     let (c, _) = client(&fake, |b| b);
-    fake.inject(Fault::code(StatusCode::new(12345)).with_http(418));
+    fake.inject(Fault::status("*", 418).json(&status_body(StatusCode::new(12345))));
     let err = c.user("me").list_apps().send().await.unwrap_err();
     let api = err.api_error().expect("an API error");
     assert_eq!((api.code.code(), api.code.name()), (12345, None));
@@ -160,7 +164,7 @@ async fn unknown_codes_and_http_statuses_are_decoded() {
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("12345"), "{err}");
     // Per-call retry policy beats the client's.
-    fake.inject(Fault::code(StatusCode::CONN_THROTTLED).times(5));
+    fake.inject(code_fault("*", StatusCode::CONN_THROTTLED).times(5));
     let err = c
         .user("me")
         .list_apps()

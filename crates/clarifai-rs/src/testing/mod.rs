@@ -7,12 +7,16 @@
 //! concepts for images, an echo for text), training (`QUEUED` → `TRAINING` → `TRAINED` over
 //! polls), evaluations and exports, workflows, searches over the stored inputs, and runners
 //! with a work queue. It checks the credential (`Authorization: Key …` or
-//! `X-Clarifai-Session-Token`), answers with proto3 JSON and Clarifai status codes, records
-//! every request, and takes injected faults (an HTTP status and/or a Clarifai code, a number
-//! of times, on one RPC or all).
+//! `X-Clarifai-Session-Token`) and answers with proto3 JSON and Clarifai status codes.
 //!
-//! `RecordedRequest` and `Fault` are defined here; they take the family's shape and move to
-//! `vision_sdk_common::testing` when that module exists.
+//! It runs on common's [`FakeServer`] skeleton: every
+//! request is kept as a [`RecordedRequest`] ([`FakeClarifai::requests`]; [`rpc_of`] names the
+//! RPC it matched), and [`Fault`]s (HTTP statuses, connection resets, truncated bodies,
+//! delays) are injected with [`FakeClarifai::inject`], matched by RPC ([`rpc`], a [`Route`]) or
+//! any [`Matcher`]. Clarifai reports throttling and "model loading" as a status code in an
+//! HTTP 200 answer: [`code_fault`] builds that fault. A status fault without a body of its own
+//! answers a non-JSON body (a proxy's page). The credential is checked before any fault is
+//! applied.
 //!
 //! ```
 //! use clarifai::models::MediaKind;
@@ -32,11 +36,12 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use vision_sdk_common::testing::{FakeResponse, FakeServer, FakeService};
+pub use vision_sdk_common::testing::{
+    Fault, FaultKind, Matcher, RecordedPart, RecordedRequest, content_hash,
+};
 
 use crate::client::{Clarifai, ClarifaiBuilder};
 use crate::routes::{self, Route};
@@ -48,102 +53,74 @@ pub const FAKE_PAT: &str = "fake-pat-123";
 /// The user id `me` stands for in the fake.
 pub const FAKE_USER: &str = "fake-user";
 
-/// A request as the fake saw it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// The method.
-    pub method: String,
-    /// The URL path.
-    pub path: String,
-    /// Query pairs, in order.
-    pub query: Vec<(String, String)>,
-    /// The RPC the path and method matched (`"PostModelOutputs"`), if any.
-    pub rpc: Option<&'static str>,
-    /// The JSON body, when there was one.
-    pub body: Option<Value>,
-    /// Whether a credential was sent.
-    pub authenticated: bool,
-    /// The HTTP status the fake answered.
-    pub status: u16,
+/// The RPC a request's method and path match in this crate's route table
+/// (`"PostModelOutputs"`), if any.
+///
+/// ```
+/// use clarifai::testing::{RecordedRequest, rpc_of};
+/// let request = RecordedRequest::new("GET", "/v2/users/me/apps?page=1");
+/// assert_eq!(rpc_of(&request), Some("ListApps"));
+/// assert_eq!(rpc_of(&RecordedRequest::new("GET", "/nowhere")), None);
+/// ```
+pub fn rpc_of(request: &RecordedRequest) -> Option<&'static str> {
+    route_of(&request.method, &request.path).map(|(route, _)| route.rpc())
 }
 
-/// An answer the fake gives instead of the normal one, a number of times.
+/// Matches the requests to one RPC, by name, on any of its bindings:
+/// `Fault::status(rpc("PostInputs"), 503)`.
+///
+/// ```
+/// use clarifai::testing::{RecordedRequest, rpc};
+/// assert!(rpc("ListApps").matches(&RecordedRequest::new("GET", "/v2/users/me/apps")));
+/// assert!(!rpc("PostApps").matches(&RecordedRequest::new("GET", "/v2/users/me/apps")));
+/// ```
+pub fn rpc(name: &str) -> Matcher {
+    let name = name.to_owned();
+    Matcher::custom(move |request| rpc_of(request) == Some(name.as_str()))
+}
+
+impl From<Route> for Matcher {
+    /// Matches the requests to that route's RPC: `Fault::status(Route::LIST_APPS, 502)`.
+    fn from(route: Route) -> Self {
+        rpc(route.rpc())
+    }
+}
+
+/// The body the API answers a failure with: `{"status": {"code", "description", "req_id"}}`.
 ///
 /// ```
 /// use clarifai::StatusCode;
-/// use clarifai::testing::Fault;
-/// let throttled = Fault::code(StatusCode::CONN_THROTTLED).rpc("ListApps").times(2);
-/// let loading = Fault::code(StatusCode::MODEL_LOADING).rpc("PostModelOutputs");
-/// let gateway = Fault::http(503);
-/// # let _ = (throttled, loading, gateway);
+/// let body = clarifai::testing::status_body(StatusCode::CONN_THROTTLED);
+/// assert_eq!(body["status"]["code"], StatusCode::CONN_THROTTLED.code());
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
-    rpc: Option<String>,
-    http: u16,
-    code: Option<StatusCode>,
-    times: usize,
-    retry_after: Option<u64>,
+pub fn status_body(code: StatusCode) -> Value {
+    json!({"status": {
+        "code": code.code(),
+        "description": code.name().unwrap_or("fault"),
+        "req_id": "fake-fault",
+    }})
 }
 
-impl Fault {
-    /// A Clarifai status code in an HTTP 200 answer (as the API reports throttling).
-    pub fn code(code: StatusCode) -> Self {
-        Self {
-            rpc: None,
-            http: 200,
-            code: Some(code),
-            times: 1,
-            retry_after: None,
-        }
-    }
-
-    /// A bare HTTP status with a non-JSON body (a proxy's answer).
-    pub fn http(status: u16) -> Self {
-        Self {
-            rpc: None,
-            http: status,
-            code: None,
-            times: 1,
-            retry_after: None,
-        }
-    }
-
-    /// Only on this RPC (`"PostInputs"`); default: any.
-    #[must_use]
-    pub fn rpc(mut self, rpc: impl Into<String>) -> Self {
-        self.rpc = Some(rpc.into());
-        self
-    }
-
-    /// The HTTP status of a code fault (default 200).
-    #[must_use]
-    pub fn with_http(mut self, status: u16) -> Self {
-        self.http = status;
-        self
-    }
-
-    /// How many answers get the fault (`usize::MAX`: all).
-    #[must_use]
-    pub fn times(mut self, times: usize) -> Self {
-        self.times = times;
-        self
-    }
-
-    /// A `Retry-After` header, in seconds.
-    #[must_use]
-    pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
-    }
+/// A fault answering a Clarifai status code in an HTTP 200 answer, as the API reports
+/// throttling and models still loading. For another HTTP status, use
+/// `Fault::status(matcher, status).json(&status_body(code))`.
+///
+/// ```
+/// use clarifai::StatusCode;
+/// use clarifai::testing::{Fault, code_fault, rpc, status_body};
+/// let throttled = code_fault(rpc("ListApps"), StatusCode::CONN_THROTTLED).times(2);
+/// let loading = code_fault(rpc("PostModelOutputs"), StatusCode::MODEL_LOADING);
+/// let teapot = Fault::status("*", 418).json(&status_body(StatusCode::new(12345)));
+/// let gateway = Fault::status("*", 503).retry_after(3);
+/// # let _ = (throttled, loading, teapot, gateway);
+/// ```
+pub fn code_fault(matcher: impl Into<Matcher>, code: StatusCode) -> Fault {
+    Fault::status(matcher, 200).json(&status_body(code))
 }
 
 #[derive(Debug, Default)]
 struct State {
     key: String,
-    requests: Vec<RecordedRequest>,
-    faults: Vec<Fault>,
     /// `user/app` → app.
     apps: BTreeMap<String, Value>,
     /// `user/app` → kind (`datasets`, `inputs`, `models`, …) → id → resource.
@@ -178,11 +155,11 @@ impl State {
     }
 }
 
-/// The fake Clarifai API. `Clone` shares the server and its state.
+/// The fake Clarifai API. `Clone` shares the server and its state; the server stops when the
+/// last clone is dropped.
 #[derive(Clone)]
 pub struct FakeClarifai {
-    server: Arc<MockServer>,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl std::fmt::Debug for FakeClarifai {
@@ -201,36 +178,27 @@ impl FakeClarifai {
 
     /// Starts a fake accepting `key` (as a PAT or as a session token).
     pub async fn start_with_key(key: &str) -> Self {
-        let state = Arc::new(Mutex::new(State {
+        let server = FakeServer::start(|_base_url| State {
             key: key.to_owned(),
             job_polls: 1,
             ..State::default()
-        }));
-        let server = MockServer::start().await;
-        Mock::given(any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-            })
-            .mount(&server)
-            .await;
-        Self {
-            server: Arc::new(server),
-            state,
-        }
+        })
+        .await;
+        Self { server }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        self.server.with_service(f)
     }
 
-    /// The fake's base URL.
+    /// The fake's base URL, `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The key it accepts.
     pub fn api_key(&self) -> String {
-        self.lock().key.clone()
+        self.with(|s| s.key.clone())
     }
 
     /// A builder pointed at the fake with its key, the environment ignored.
@@ -242,46 +210,60 @@ impl FakeClarifai {
     }
 
     /// A client of the fake (user `me`).
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the fake's URL and key are valid.
     pub fn client(&self) -> Clarifai {
         self.client_builder().build().expect("a client of the fake")
     }
 
-    /// Every request so far, in order.
+    /// Every request so far, in order, with the status answered (`None` for resets).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.server.requests()
     }
 
-    /// Answers with `fault` (its number of times) before anything else.
+    /// The requests to one RPC (`"PostInputs"`), in order.
+    pub fn requests_to(&self, rpc: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| rpc_of(r) == Some(rpc))
+            .collect()
+    }
+
+    /// Queues a fault (see [`Fault`], [`code_fault`]); match it by RPC, e.g.
+    /// `fake.inject(Fault::status(rpc("PostInputs"), 503))`.
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.server.inject(fault);
     }
 
     /// How many polls an upload job stays in progress (default 1).
     pub fn set_upload_job_polls(&self, polls: u32) {
-        self.lock().job_polls = polls;
+        self.with(|s| s.job_polls = polls);
     }
 
     /// The first upload of this input ends `INPUT_FAILED` (for retry tests).
     pub fn fail_input_once(&self, input_id: &str) {
-        self.lock().failing_inputs.push(input_id.to_owned());
+        self.with(|s| s.failing_inputs.push(input_id.to_owned()));
     }
 
     /// Queues a prediction for runner `runner_id` (one item per call).
     pub fn queue_runner_item(&self, runner_id: &str, inputs: Vec<crate::models::Input>) -> String {
-        let mut state = self.lock();
-        let id = state.fresh_id("item-");
-        let item = json!({"id": id, "post_model_outputs_request": {"inputs": inputs}});
-        state
-            .runner_items
-            .entry(runner_id.to_owned())
-            .or_default()
-            .push(item);
-        id
+        self.with(|state| {
+            let id = state.fresh_id("item-");
+            let item = json!({"id": id, "post_model_outputs_request": {"inputs": inputs}});
+            state
+                .runner_items
+                .entry(runner_id.to_owned())
+                .or_default()
+                .push(item);
+            id
+        })
     }
 
     /// The outputs runners posted: (item id, `runner_item_outputs` body).
     pub fn runner_outputs(&self) -> Vec<(String, Value)> {
-        self.lock().runner_outputs.clone()
+        self.with(|s| s.runner_outputs.clone())
     }
 
     /// How many inputs an app holds.
@@ -290,19 +272,15 @@ impl FakeClarifai {
             "{}/{app_id}",
             if user_id == "me" { FAKE_USER } else { user_id }
         );
-        self.lock()
-            .store
-            .get(&scope)
-            .and_then(|k| k.get("inputs"))
-            .map_or(0, BTreeMap::len)
+        self.with(|s| {
+            s.store
+                .get(&scope)
+                .and_then(|k| k.get("inputs"))
+                .map_or(0, BTreeMap::len)
+        })
     }
 }
 
-struct Responder {
-    state: Arc<Mutex<State>>,
-}
-
-/// The route of a method and path, with its path values (`user_id`, `app_id`, …).
 fn route_of(method: &str, path: &str) -> Option<(Route, BTreeMap<String, String>)> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut best: Option<(Route, BTreeMap<String, String>, usize)> = None;
@@ -391,80 +369,42 @@ fn concepts_for(input: &Value) -> Value {
     ]})
 }
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let method = request.method.as_str().to_owned();
-        let path = request.url.path().to_owned();
-        let query: Vec<(String, String)> = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let body: Option<Value> = (!request.body.is_empty())
-            .then(|| serde_json::from_slice(&request.body).unwrap_or(Value::Null));
-        let header = |name: &str| {
-            request
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let key = state.key.clone();
-        let authenticated =
-            header("authorization").is_some() || header("x-clarifai-session-token").is_some();
-        let authorized = header("authorization").as_deref() == Some(&format!("Key {key}"))
-            || header("x-clarifai-session-token").as_deref() == Some(key.as_str());
-        let matched = route_of(&method, &path);
-        let rpc = matched.as_ref().map(|(r, _)| r.rpc());
-        let mut record = RecordedRequest {
-            method: method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-            rpc,
-            body: body.clone(),
-            authenticated,
-            status: 200,
-        };
-        // Faults first.
-        if let Some(i) = state
-            .faults
-            .iter()
-            .position(|f| f.times > 0 && f.rpc.as_deref().is_none_or(|r| Some(r) == rpc))
-        {
-            let fault = state.faults[i].clone();
-            state.faults[i].times -= 1;
-            record.status = fault.http;
-            state.requests.push(record);
-            let mut answer = ResponseTemplate::new(fault.http);
-            if let Some(s) = fault.retry_after {
-                answer = answer.insert_header("retry-after", s.to_string().as_str());
-            }
-            return match fault.code {
-                Some(code) => answer.set_body_json(json!({"status": {"code": code.code(), "description": code.name().unwrap_or("fault"), "req_id": "fake-fault"}})),
-                None => answer.set_body_string("<html>upstream error</html>"),
-            };
-        }
-        let (status, answer) = if !authorized {
-            (
+impl FakeService for State {
+    /// The credential is checked before any injected fault: a wrong or missing key is a 401
+    /// with Clarifai's code 11009 ("API key not found").
+    fn precheck(&mut self, request: &RecordedRequest) -> Option<FakeResponse> {
+        let key = self.key.as_str();
+        let authorized = request.header("authorization") == Some(format!("Key {key}").as_str())
+            || request.header("x-clarifai-session-token") == Some(key);
+        (!authorized).then(|| {
+            FakeResponse::json(
                 401,
-                json!({"status": {"code": 11009, "description": "API key not found", "req_id": "fake-req"}}),
+                &json!({"status": {"code": 11009, "description": "API key not found", "req_id": "fake-req"}}),
             )
+        })
+    }
+
+    fn handle(&mut self, request: &RecordedRequest) -> FakeResponse {
+        let body = if request.body.is_empty() {
+            Value::Null
         } else {
-            match matched {
-                Some((route, values)) => handle(
-                    &mut state,
-                    route.rpc(),
-                    &values,
-                    &query,
-                    body.unwrap_or(Value::Null),
-                ),
-                None => fail(StatusCode::CONN_DOES_NOT_EXIST, "no such route"),
-            }
+            request.json().unwrap_or(Value::Null)
         };
-        record.status = status;
-        state.requests.push(record);
-        ResponseTemplate::new(status).set_body_json(answer)
+        let (status, answer) = match route_of(&request.method, &request.path) {
+            Some((route, values)) => handle(self, route.rpc(), &values, &request.query, body),
+            None => fail(StatusCode::CONN_DOES_NOT_EXIST, "no such route"),
+        };
+        FakeResponse::json(status, &answer)
+    }
+
+    /// A status fault without a body of its own answers what a proxy in front of the API
+    /// would: an HTML page.
+    fn fault_response(&self, status: u16) -> FakeResponse {
+        FakeResponse::bytes(
+            status,
+            "<html>upstream error</html>",
+            "text/html; charset=utf-8",
+        )
     }
 }
 

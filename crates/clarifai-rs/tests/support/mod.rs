@@ -1,8 +1,8 @@
-//! Test support: the shared facts folder, the Swagger request check, golden normalisation, a
+//! Test support: the shared facts folder, the Swagger request check (the testkit's validator), golden normalisation, a
 //! wiremock server answering every Clarifai route with a plausible success.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod swagger;
+pub mod spec;
 
 use std::path::PathBuf;
 
