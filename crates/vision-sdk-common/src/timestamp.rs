@@ -9,8 +9,8 @@
 use std::fmt;
 use std::ops::Deref;
 
-use serde::{Deserialize, Serialize};
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
 
 /// A timestamp as sent (RFC 3339, e.g. `2024-05-01T12:00:00.123456Z`). Decoding never fails on
 /// the text: [`Timestamp::as_str`] is always the server's text, and [`Timestamp::to_datetime`]
@@ -177,7 +177,10 @@ mod tests {
         let ts = Timestamp::from(at);
         assert_eq!(ts, "2024-05-01T10:00:00Z");
         assert_eq!(ts.to_utc(), Some(at));
-        assert_eq!(format!("{ts} {ts:?}"), r#"2024-05-01T10:00:00Z "2024-05-01T10:00:00Z""#);
+        assert_eq!(
+            format!("{ts} {ts:?}"),
+            r#"2024-05-01T10:00:00Z "2024-05-01T10:00:00Z""#
+        );
         assert_eq!(String::from(ts.clone()), ts.as_str());
         assert!(ts.starts_with("2024"));
     }
