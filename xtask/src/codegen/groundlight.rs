@@ -1323,7 +1323,10 @@ mod tests {
         assert!(out.contains(
             "#[serde(default, skip_serializing_if = \"Option::is_none\", deserialize_with = \"non_negative\")]\n    pub count: Option<i64>,"
         ), "{out}");
-        assert!(out.contains("use vision_sdk_common::{Timestamp, open_enum};"), "{out}");
+        assert!(
+            out.contains("use vision_sdk_common::{Timestamp, open_enum};"),
+            "{out}"
+        );
         assert!(!out.contains("macro_rules!"), "{out}");
         assert!(out.contains("pub score: Option<f64>,"), "{out}");
         assert!(out.contains("pub meta: Option<serde_json::Map<String, serde_json::Value>>,"));
