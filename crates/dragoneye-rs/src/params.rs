@@ -110,61 +110,9 @@ impl<T: Into<ParamValue>> From<Option<T>> for ParamValue {
     }
 }
 
-/// Python's `str(float)` (= `repr`): the shortest digits that read back to the same value,
-/// positional for decimal exponents in `-4..16`, scientific with a signed exponent of at least
-/// two digits otherwise.
+/// Python's `str(float)` (= `repr`), shared with the other SDKs of the workspace.
 fn python_float_str(value: f64) -> String {
-    if value.is_nan() {
-        return "nan".to_owned();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
-    }
-    if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0.0"
-        } else {
-            "0.0"
-        }
-        .to_owned();
-    }
-    // `{:e}` is Rust's shortest round-trip form: "1.5e16", "-2.5e-5", "1e0".
-    let scientific = format!("{value:e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .unwrap_or((scientific.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = mantissa
-        .strip_prefix('-')
-        .map_or(("", mantissa), |rest| ("-", rest));
-    if !(-4..16).contains(&exponent) {
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.unsigned_abs());
-    }
-    let digits = mantissa.replace('.', "");
-    let mut out = String::from(sign);
-    match usize::try_from(exponent + 1) {
-        // 0.000ddd
-        Err(_) | Ok(0) => {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n(
-                '0',
-                exponent.unsigned_abs() as usize - 1,
-            ));
-            out.push_str(&digits);
-        }
-        Ok(int_len) if digits.len() <= int_len => {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-            out.push_str(".0");
-        }
-        Ok(int_len) => {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    }
-    out
+    vision_sdk_common::internal::pyfmt::float_repr(value)
 }
 
 #[cfg(test)]

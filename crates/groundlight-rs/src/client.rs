@@ -126,6 +126,10 @@ pub(crate) struct Inner {
     pub(crate) executor: vision_sdk_common::internal::Executor,
     pub(crate) endpoint: Url,
     pub(crate) shrink_oversized_images: bool,
+    /// The token, for [`Groundlight::get_raw_headers`] (the executor sends it on every call).
+    pub(crate) api_token: Option<Secret>,
+    /// The User-Agent the client sends, for [`Groundlight::get_raw_headers`].
+    pub(crate) user_agent: String,
 }
 
 /// Per-call overrides carried by a client clone (a call builder's `request_timeout` and
@@ -441,6 +445,7 @@ impl GroundlightBuilder {
         let defaults = provider_defaults();
         let options = self.options;
         let endpoint = sanitize_endpoint(&options.base_url_text(&defaults))?;
+        let user_agent = options.user_agent_text(&defaults);
         let env_flag = |name: &str| -> Result<Option<bool>> {
             options
                 .env_var(name)
@@ -476,6 +481,8 @@ impl GroundlightBuilder {
                 executor: core.executor,
                 endpoint,
                 shrink_oversized_images: shrink,
+                api_token: core.api_key,
+                user_agent,
             }),
             call: CallOptions::default(),
         })

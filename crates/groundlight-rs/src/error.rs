@@ -132,6 +132,16 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// A file could not be read or written (`download_mlbinary`).
+    #[error("I/O error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The failure.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A success response made no sense (e.g. two detectors with the same name).
     #[error("unexpected response: {0}")]
     UnexpectedResponse(String),
@@ -188,6 +198,13 @@ impl Error {
     /// have happened; look it up before trying again.
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self.http_error(), Some(HttpError::OutcomeUnknown { .. }))
+    }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {

@@ -123,6 +123,18 @@ impl Groundlight {
     }
 
     /// Creates a priming group seeded from one of your ML pipelines (`POST /v1/priming-groups`).
+    /// `detector_mode` is a [`DetectorModeEnum`] or the [`ModeEnum`](crate::models::ModeEnum)
+    /// a [`Detector`](crate::models::Detector) carries.
+    ///
+    /// ```no_run
+    /// # async fn run(gl: groundlight::Groundlight) -> groundlight::Result<()> {
+    /// let detector = gl.get_detector("det_abc").await?;
+    /// let group = gl
+    ///     .create_priming_group("door-primer", "pipe_123", &detector.mode)
+    ///     .canonical_query("Is the door open?")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn create_priming_group(
         &self,
         name: impl Into<String>,

@@ -75,7 +75,9 @@ pub mod images;
 pub mod inspections;
 pub mod labels;
 pub mod metadata;
+pub mod mlbinary;
 pub mod models;
+pub mod raw;
 pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -98,6 +100,8 @@ pub use image_queries::{
 };
 pub use images::Image;
 pub use labels::{AddLabel, LabelAnswer, create_roi};
+pub use mlbinary::MlBinaries;
+pub use raw::{GenericApiRequest, RawResponse};
 pub use retry::{default_retry_policy, is_retryable_status};
 
 /// The shared crate, re-exported so users name the same versions.

@@ -6,8 +6,17 @@
 //! form, and is then sent base64url-encoded **with** `=` padding: in the `metadata` query
 //! parameter of an image-query submit, or in the `metadata` field of a detector creation.
 //!
-//! Keys are serialised in the order of [`serde_json::Map`], which is sorted by key unless
-//! `serde_json`'s `preserve_order` feature is enabled in your build.
+//! Keys keep the caller's order, as in Python (where a `dict` keeps insertion order): this
+//! crate turns on `serde_json`'s `preserve_order` feature, so a [`serde_json::Map`] (and the
+//! `json!` macro) keeps keys in the order they were inserted or written, and a JSON string is
+//! parsed in its own order. (Cargo features are additive: every crate built together with this
+//! one sees `serde_json` with `preserve_order`.)
+//!
+//! ```
+//! use groundlight::metadata::python_json_dumps;
+//! let text = python_json_dumps(&serde_json::json!({"zone": "b", "camera": "cam1"}));
+//! assert_eq!(text, r#"{"zone": "b", "camera": "cam1"}"#);
+//! ```
 //!
 //! ```
 //! use groundlight::metadata::encode_metadata;
@@ -103,45 +112,10 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Python's `repr(float)`: the shortest round-tripping digits, positional for exponents in
-/// `-4..16`, else scientific with a signed two-digit exponent (`1e-05`, `1.5e+16`).
+/// Python's `repr(float)` (`vision_sdk_common::internal::pyfmt`). `json.dumps` would write
+/// `NaN`/`Infinity`, but a `serde_json` number is always finite.
 pub(crate) fn python_float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_owned();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
-    }
-    // `{:e}` gives the shortest round-tripping mantissa, e.g. "1.5e16", "-2.5e-5".
-    let sci = format!("{f:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if (-4..16).contains(&exponent) {
-        let point = exponent + 1; // position of the decimal point within `digits`
-        let body = if point <= 0 {
-            let zeros = usize::try_from(-point).unwrap_or(0);
-            format!("0.{}{}", "0".repeat(zeros), digits)
-        } else {
-            let point = usize::try_from(point).unwrap_or(0);
-            if digits.len() <= point {
-                format!("{}{}.0", digits, "0".repeat(point - digits.len()))
-            } else {
-                format!("{}.{}", &digits[..point], &digits[point..])
-            }
-        };
-        format!("{sign}{body}")
-    } else {
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.abs())
-    }
+    vision_sdk_common::internal::pyfmt::float_repr(f)
 }
 
 /// A float as the Python SDK puts it in a query string (`str(20.0)` = `"20.0"`).
@@ -205,7 +179,7 @@ mod tests {
         );
         assert_eq!(
             python_json_dumps(&json!({"s": "a\"b\\c\nd\u{1}", "e": "😀"})),
-            r#"{"e": "\ud83d\ude00", "s": "a\"b\\c\nd\u0001"}"#
+            r#"{"s": "a\"b\\c\nd\u0001", "e": "\ud83d\ude00"}"#
         );
         assert_eq!(python_json_dumps(&json!([])), "[]");
         assert_eq!(python_json_dumps(&json!({})), "{}");

@@ -84,7 +84,8 @@ async fn later_keys_merge_into_user_metadata() {
     let body = body_json(&reqs[1]);
     assert_eq!(
         body,
-        json!({"user_metadata_json": "{\"line\": \"B\", \"serial\": \"SN-42\"}"})
+        // Python's order: the existing keys, then the new one (serde_json `preserve_order`).
+        json!({"user_metadata_json": "{\"serial\": \"SN-42\", \"line\": \"B\"}"})
     );
     let merged: Value = serde_json::from_str(body["user_metadata_json"].as_str().unwrap()).unwrap();
     assert_eq!(merged, json!({"serial": "SN-42", "line": "B"}));

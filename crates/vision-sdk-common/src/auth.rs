@@ -405,6 +405,14 @@ const ALWAYS_REDACTED: &[&str] = &[
     "access_token",
     "key",
     "service_secret",
+    // Presigned download URLs (S3, GCS, Azure SAS, CloudFront), e.g. Groundlight model binaries.
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+    "signature",
+    "sig",
 ];
 
 /// Renders a URL for errors and logs with the values of credential-bearing query parameters
@@ -533,6 +541,14 @@ mod tests {
     fn redact_drops_userinfo() {
         let url = reqwest::Url::parse("https://user:pw@example.com/a").unwrap();
         assert_eq!(redact_url(&url), "https://example.com/a");
+        let presigned = reqwest::Url::parse(
+            "https://b.s3.amazonaws.com/m.bin?X-Amz-Credential=AKIA%2F1&X-Amz-Date=1&X-Amz-Signature=abc&X-Amz-Security-Token=t",
+        )
+        .unwrap();
+        assert_eq!(
+            redact_url(&presigned),
+            "https://b.s3.amazonaws.com/m.bin?X-Amz-Credential=[redacted]&X-Amz-Date=1&X-Amz-Signature=[redacted]&X-Amz-Security-Token=[redacted]"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod options;
 pub mod page;
 pub mod poll;
 pub mod retry;
+pub mod timestamp;
 pub mod transport;
 
 #[cfg(feature = "testing")]
@@ -53,10 +54,12 @@ pub use media::{MediaError, MediaInput, MediaKind, MediaSource};
 pub use options::{ClientOptions, CredentialError};
 pub use poll::{PollOutcome, PollSchedule, Probe};
 pub use retry::RetryPolicy;
+pub use timestamp::Timestamp;
 pub use transport::TransportConfig;
 
 // Re-exported so provider crates and users name the same versions.
 pub use bytes;
+pub use chrono;
 pub use http;
 pub use mime;
 pub use reqwest;

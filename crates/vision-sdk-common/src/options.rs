@@ -315,6 +315,13 @@ impl ClientOptions {
         self.accept_invalid_certs
     }
 
+    /// The User-Agent the client sends: the one set with `user_agent(..)`, else the provider's.
+    pub fn user_agent_text(&self, defaults: &ProviderDefaults) -> String {
+        self.user_agent
+            .clone()
+            .unwrap_or_else(|| defaults.user_agent.clone())
+    }
+
     /// The base URL as set explicitly, or from the provider's variables.
     pub fn base_url_text(&self, defaults: &ProviderDefaults) -> String {
         self.base_url

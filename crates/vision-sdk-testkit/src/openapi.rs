@@ -905,7 +905,9 @@ impl Spec {
                     .find(|(key, _)| media_type_matches(&media_type_of(key), &media_type))
             });
         let Some((declared, media)) = entry else {
-            let accepted: Vec<&str> = content.keys().map(String::as_str).collect();
+            let mut accepted: Vec<&str> = content.keys().map(String::as_str).collect();
+            accepted.sort_unstable(); // the same message whatever the map's key order
+
             return out.error(
                 "header Content-Type",
                 format!(

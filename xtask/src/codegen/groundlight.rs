@@ -22,7 +22,8 @@
 //! * `integer` → `i64` (`i32` for `format: int32`); `number` → `f64`, **also for `format: float`**:
 //!   `f32` confidences widened to `f64` compare below the `f64` thresholds they came from
 //!   (`0.95_f32 as f64 < 0.95`), which would break "is this answer confident?".
-//! * `string` (any format but `binary`) → `String`; `object` without properties →
+//! * `string` (any format but `binary`) → `String`, except `format: date-time` →
+//!   `vision_sdk_common::Timestamp` (the raw text, parsed on demand); `object` without properties →
 //!   `serde_json::Map`; an untyped schema → `serde_json::Value`.
 //! * `Paginated…List` schemas → aliases of the hand-written generic `Paginated<T>`.
 //! * `oneOf: [X, BlankEnum, NullEnum]` → `X` (nullable when `NullEnum` is there; `""` is kept as
@@ -550,7 +551,7 @@ impl<'a> Model<'a> {
                 serde.push("skip_serializing_if = \"Option::is_none\"".to_owned());
             }
             format!("Option<{}>", ty.rust)
-        } else if identity && ty.rust == "String" {
+        } else if identity && (ty.rust == "String" || ty.rust == "Timestamp") {
             serde.push("deserialize_with = \"required_id\"".to_owned());
             ty.rust.clone()
         } else {
@@ -612,13 +613,22 @@ impl<'a> Model<'a> {
                 if format == Some("binary") {
                     return Err(format!("`{at}` is binary (multipart); skip its schema"));
                 }
-                let mut ty = plain("String");
-                match format {
-                    Some("date-time") => ty.notes.push("An RFC 3339 date-time.".to_owned()),
-                    Some("uri") => ty.notes.push("A URL.".to_owned()),
-                    _ => {}
-                }
-                Ok(ty)
+                Ok(match format {
+                    Some("date-time") => {
+                        let mut ty = plain("Timestamp");
+                        ty.notes.push(
+                            "An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it."
+                                .to_owned(),
+                        );
+                        ty
+                    }
+                    Some("uri") => {
+                        let mut ty = plain("String");
+                        ty.notes.push("A URL.".to_owned());
+                        ty
+                    }
+                    _ => plain("String"),
+                })
             }
             Some("integer") => Ok(plain(if format == Some("int32") {
                 "i32"
@@ -1027,7 +1037,7 @@ fn wrap(line: &str) -> Vec<String> {
 const PRELUDE: &str = r#"
 use serde::{Deserialize, Deserializer, Serialize};
 use vision_sdk_common::internal::serde::{non_negative, null_as_default, required_id, unit_interval};
-use vision_sdk_common::open_enum;
+use vision_sdk_common::{Timestamp, open_enum};
 "#;
 
 fn render(version: &str, items: &[Item]) -> String {
@@ -1313,7 +1323,10 @@ mod tests {
         assert!(out.contains(
             "#[serde(default, skip_serializing_if = \"Option::is_none\", deserialize_with = \"non_negative\")]\n    pub count: Option<i64>,"
         ), "{out}");
-        assert!(out.contains("use vision_sdk_common::open_enum;"), "{out}");
+        assert!(
+            out.contains("use vision_sdk_common::{Timestamp, open_enum};"),
+            "{out}"
+        );
         assert!(!out.contains("macro_rules!"), "{out}");
         assert!(out.contains("pub score: Option<f64>,"), "{out}");
         assert!(out.contains("pub meta: Option<serde_json::Map<String, serde_json::Value>>,"));

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use vision_sdk_common::internal::serde::{
     non_negative, null_as_default, required_id, unit_interval,
 };
-use vision_sdk_common::open_enum;
+use vision_sdk_common::{Timestamp, open_enum};
 
 /// `info.version` of the OpenAPI spec these models were generated from.
 pub const OPENAPI_SPEC_VERSION: &str = "0.18.2";
@@ -72,19 +72,19 @@ pub struct ApiToken {
     pub raw_key_snippet: String,
     /// When was this token created?
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The most recent time this API token was used. (Helpful for detecting suspicious activity).
     /// Null if the token has never been used.
     ///
-    /// An RFC 3339 date-time.
-    pub last_used_at: Option<String>,
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
+    pub last_used_at: Option<Timestamp>,
     /// When does this token expire? If Null, the token never expires.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
     /// Identity token lifetime policy in whole seconds. Null means tokens minted under this
     /// identity never expire (no rotation).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,19 +108,19 @@ pub struct ApiTokenCreateResponse {
     pub raw_key_snippet: String,
     /// When was this token created?
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The most recent time this API token was used. (Helpful for detecting suspicious activity).
     /// Null if the token has never been used.
     ///
-    /// An RFC 3339 date-time.
-    pub last_used_at: Option<String>,
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
+    pub last_used_at: Option<Timestamp>,
     /// When does this token expire? If Null, the token never expires.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
     /// Identity token lifetime policy in whole seconds. Null means tokens minted under this
     /// identity never expire (no rotation).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -141,9 +141,9 @@ pub struct ApiTokenRequest {
     pub name: String,
     /// When does this token expire? If Null, the token never expires.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// Mixin for serializers to handle data in the StrictBaseModel format
@@ -205,9 +205,9 @@ pub struct Detector {
     pub r#type: DetectorTypeEnum,
     /// When this detector was created.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// A short, descriptive name for the detector.
     ///
     /// Maximum length: 200.
@@ -450,9 +450,9 @@ pub struct ImageQuery {
     pub r#type: ImageQueryTypeEnum,
     /// When was this detector created?
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// A question about the image.
     #[serde(default, deserialize_with = "null_as_default")]
     pub query: String,
@@ -497,7 +497,7 @@ struct ImageQueryWire {
     #[serde(default, deserialize_with = "null_as_default")]
     r#type: ImageQueryTypeEnum,
     #[serde(default, deserialize_with = "null_as_default")]
-    created_at: String,
+    created_at: Timestamp,
     #[serde(default, deserialize_with = "null_as_default")]
     query: String,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -552,9 +552,9 @@ pub struct LabelValue {
     pub annotations_requested: Vec<AnnotationsRequestedEnum>,
     /// The `created_at` field.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(deserialize_with = "required_id")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The `detector_id` field.
     #[serde(default)]
     pub detector_id: Option<i64>,
@@ -614,14 +614,14 @@ pub struct MlPipeline {
     pub is_enabled: bool,
     /// The `created_at` field.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The `trained_at` field.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default)]
-    pub trained_at: Option<String>,
+    pub trained_at: Option<Timestamp>,
     /// Determine the pipeline type (active, shadow, unclear, oodd).
     #[serde(default, deserialize_with = "null_as_default")]
     pub r#type: String,
@@ -788,9 +788,9 @@ pub struct PrimingGroup {
     pub disable_shadow_pipelines: Option<bool>,
     /// The `created_at` field.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// Input for creating a new user-owned PrimingGroup seeded from an existing MLPipeline.
@@ -1201,9 +1201,9 @@ pub struct VlmVerification {
     pub r#type: String,
     /// The `created_at` field.
     ///
-    /// An RFC 3339 date-time.
+    /// An RFC 3339 date-time: the text as sent, `.to_datetime()` parses it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The `query` field.
     #[serde(default, deserialize_with = "null_as_default")]
     pub query: String,

@@ -1814,3 +1814,50 @@ mod tests {
         assert_eq!(OPENAPI_SPEC_SHA256.len(), 64);
     }
 }
+
+/// A detector's mode as a priming group's `detector_mode` (the two enums have the same values),
+/// so `create_priming_group(name, pipeline, &detector.mode)` works.
+impl From<&ModeEnum> for DetectorModeEnum {
+    fn from(mode: &ModeEnum) -> Self {
+        Self::from(mode.as_str())
+    }
+}
+
+impl From<ModeEnum> for DetectorModeEnum {
+    fn from(mode: ModeEnum) -> Self {
+        Self::from(&mode)
+    }
+}
+
+impl From<&DetectorModeEnum> for ModeEnum {
+    fn from(mode: &DetectorModeEnum) -> Self {
+        Self::from(mode.as_str())
+    }
+}
+
+impl From<DetectorModeEnum> for ModeEnum {
+    fn from(mode: DetectorModeEnum) -> Self {
+        Self::from(&mode)
+    }
+}
+
+#[cfg(test)]
+mod mode_conversion_tests {
+    use super::*;
+
+    #[test]
+    fn modes_convert_both_ways_unknown_values_included() {
+        assert_eq!(
+            DetectorModeEnum::from(ModeEnum::Count),
+            DetectorModeEnum::Count
+        );
+        assert_eq!(
+            DetectorModeEnum::from(&ModeEnum::BoundingBox),
+            DetectorModeEnum::BoundingBox
+        );
+        assert_eq!(ModeEnum::from(DetectorModeEnum::Text), ModeEnum::Text);
+        let unknown = DetectorModeEnum::from(ModeEnum::from("NEW_MODE"));
+        assert!(unknown.is_unknown());
+        assert_eq!(unknown.as_str(), "NEW_MODE");
+    }
+}

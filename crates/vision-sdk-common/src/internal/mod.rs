@@ -1,6 +1,6 @@
 //! **Unstable.** What provider crates use to implement calls: the executor and request spec,
-//! retry classification, URL building, bounded concurrency, wire-model serde helpers, and the
-//! poll and page drivers.
+//! retry classification, URL building, bounded concurrency, wire-model serde helpers, Python
+//! text forms (`pyfmt`), and the poll and page drivers.
 //!
 //! Nothing here is covered by this crate's semver promise: it changes in minor releases, in
 //! lockstep with the provider crates of the same workspace release (see `docs/releasing.md`).
@@ -11,6 +11,7 @@
 pub mod batch;
 pub mod classify;
 pub mod execute;
+pub mod pyfmt;
 pub mod serde;
 pub mod url;
 

@@ -24,14 +24,16 @@ where
 }
 
 /// An identifying string (an `id`, a task uuid): present, not `null`, not blank. Use with
-/// `#[serde(deserialize_with = "…")]` and *without* `#[serde(default)]` on the field.
-pub fn required_id<'de, D>(deserializer: D) -> Result<String, D::Error>
+/// `#[serde(deserialize_with = "…")]` and *without* `#[serde(default)]` on the field. The field
+/// is a `String` or another type made from one (a [`Timestamp`](crate::Timestamp)).
+pub fn required_id<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
+    T: From<String>,
 {
     let value = Option::<String>::deserialize(deserializer)?;
     match value {
-        Some(id) if !id.trim().is_empty() => Ok(id),
+        Some(id) if !id.trim().is_empty() => Ok(T::from(id)),
         Some(_) => Err(serde::de::Error::custom("the identifying field is empty")),
         None => Err(serde::de::Error::custom("the identifying field is null")),
     }
