@@ -1,7 +1,7 @@
 //! Wire tests of `download_mlbinary`, `get_model_urls`, `get_raw_headers` and
 //! `make_generic_api_request` (wiremock per test; retries with a `ManualClock`, no sleeping).
 
-#[path = "support/openapi.rs"]
+#[path = "support/spec.rs"]
 mod openapi;
 
 use groundlight::{Error, Groundlight, ManualClock};
@@ -53,7 +53,7 @@ fn spec_check(request: &wiremock::Request) {
     let Some(spec) = openapi::load_pinned_spec() else {
         return;
     };
-    let report = spec.validate(&openapi::CapturedRequest::from_wiremock(request));
+    let report = spec.validate(&vision_sdk_testkit::from_wiremock(request));
     assert!(report.operation.is_some(), "{}", report.request);
     assert!(report.errors.is_empty(), "{report:?}");
 }
