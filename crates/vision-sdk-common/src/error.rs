@@ -1,6 +1,6 @@
 //! Error primitives every provider error enum embeds.
 //!
-//! [`HttpError`] is what [`crate::execute::Executor`] returns; a provider wraps it in its own
+//! [`HttpError`] is what [`crate::internal::execute::Executor`] returns; a provider wraps it in its own
 //! `#[non_exhaustive]` error enum and re-exposes the same accessors (`status()`, `is_retryable()`,
 //! `retry_after()`, `request_id()`). A non-success answer keeps its status, selected headers,
 //! request id and a bounded [`BodySnippet`] even when the body is not JSON.

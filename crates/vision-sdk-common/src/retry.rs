@@ -1,6 +1,6 @@
 //! Retry timing: exponential backoff with full jitter, `Retry-After`, attempt and time budgets.
 //!
-//! What is retryable is the provider's business ([`crate::execute::RetryOn`]); *when* to retry is
+//! What is retryable is the provider's business (its [`Classify`](crate::internal::classify::Classify)); *when* to retry is
 //! this module's. One [`RetryPolicy`] type serves every provider, each with its own defaults.
 
 use std::time::{Duration, SystemTime};
