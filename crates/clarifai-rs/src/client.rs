@@ -465,12 +465,17 @@ impl ClarifaiBuilder {
                 }
             }
         };
+        #[cfg_attr(
+            not(any(feature = "rustls", feature = "native-tls")),
+            allow(unused_mut)
+        )]
         let mut options = options.api_key(secret);
         let certificates = self.root_certificates_path.or_else(|| {
             options
                 .env_var(ENV_ROOT_CERTIFICATES_PATH)
                 .map(PathBuf::from)
         });
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
         if let Some(path) = certificates {
             let pem = std::fs::read(&path).map_err(|e| {
                 Error::Config(format!(
@@ -487,6 +492,13 @@ impl ClarifaiBuilder {
             for certificate in bundle {
                 options = options.add_root_certificate(certificate);
             }
+        }
+        #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+        if let Some(path) = certificates {
+            return Err(Error::Config(format!(
+                "root certificates {} need a TLS feature (`rustls` or `native-tls`)",
+                path.display()
+            )));
         }
         let mut base = options.base_url_text(chosen);
         if !base.contains("://") {
