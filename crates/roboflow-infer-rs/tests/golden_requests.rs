@@ -1016,3 +1016,27 @@ async fn infer_on_video_both_styles() {
         support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+#[test]
+fn the_spec_check_rejects_what_neither_spec_allows() {
+    use vision_sdk_common::testing::RecordedRequest;
+    if support::spec::specs().is_empty() {
+        return;
+    }
+    let add = |body: serde_json::Value| RecordedRequest::new("POST", "/model/add").with_json(&body);
+    support::spec::validate(&add(json!({"model_id": "a/1", "api_key": "k"}))).unwrap();
+    // An undeclared body member is an error, not a note.
+    let err = support::spec::validate(&add(json!({"model_id": "a/1", "modle": 1}))).unwrap_err();
+    assert!(err.has_error("modle"), "{err}");
+    // A route in neither spec.
+    let err = support::spec::validate(&RecordedRequest::new("GET", "/nope")).unwrap_err();
+    assert!(err.operation.is_none(), "{err}");
+    // The exceptions: the stream API, and a model id with a slash in the path.
+    support::spec::validate(&RecordedRequest::new("GET", "/inference_pipelines/list")).unwrap();
+    let lmm = RecordedRequest::new("POST", "/infer/lmm/florence-2-base/1")
+        .with_json(&json!({"api_key": "k", "image": {"type": "url", "value": "https://x/a.jpg"}}));
+    assert!(
+        support::spec::model_id_path(&support::spec::specs()[0], &lmm).is_some(),
+        "no /infer/lmm/{{model_id}} template"
+    );
+}
