@@ -56,7 +56,7 @@ async fn debug_and_errors_never_show_the_key() {
     // An error body that echoes the key is redacted.
     fake.inject(
         Fault::status("/infer/object_detection", 400)
-            .json(json!({"message": format!("bad key {FAKE_API_KEY}")})),
+            .json(&json!({"message": format!("bad key {FAKE_API_KEY}")})),
     );
     let err = client.infer("fake-od/1", image()).await.unwrap_err();
     let shown = format!("{err} {err:?} {:?}", err.api_message());

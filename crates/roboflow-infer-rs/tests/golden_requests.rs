@@ -386,7 +386,7 @@ async fn v0_server_fetched_urls_and_the_get_form() {
             r.query
         );
         assert!(r.body.is_empty());
-        support::spec::check(&r.method, &r.path, None).unwrap();
+        support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
     }
     // The GET form takes only server-fetched URLs.
     let err = client
@@ -774,7 +774,7 @@ async fn lmm_and_depth_with_the_model_in_the_path() {
         "/infer/depth-estimation/depth-anything-v3/small"
     );
     for r in &requests {
-        support::spec::check(&r.method, &r.path, r.json().as_ref()).unwrap();
+        support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 
@@ -924,12 +924,11 @@ async fn every_other_call_matches_the_specs() {
     let requests = mock.requests();
     assert!(requests.len() >= 38, "{}", requests.len());
     for r in &requests {
-        support::spec::check(&r.method, &r.path, r.json().as_ref())
-            .unwrap_or_else(|e| panic!("{e}"));
+        support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
         // Where the key goes: in the query for registry, validate and the legacy start; nowhere
         // for server info and model removal; the body otherwise.
         let in_query = r.query.iter().any(|(k, _)| k == "api_key");
-        let in_body = r.json().is_some_and(|b| b.get("api_key").is_some());
+        let in_body = r.json().is_ok_and(|b| b.get("api_key").is_some());
         let expected_query = matches!(
             r.path.as_str(),
             "/model/registry" | "/workflows/validate" | "/start/some-project/3"
@@ -1014,6 +1013,30 @@ async fn infer_on_video_both_styles() {
         Some("application/x-www-form-urlencoded")
     );
     for r in &requests {
-        support::spec::check(&r.method, &r.path, r.json().as_ref()).unwrap();
+        support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+#[test]
+fn the_spec_check_rejects_what_neither_spec_allows() {
+    use vision_sdk_common::testing::RecordedRequest;
+    if support::spec::specs().is_empty() {
+        return;
+    }
+    let add = |body: serde_json::Value| RecordedRequest::new("POST", "/model/add").with_json(&body);
+    support::spec::validate(&add(json!({"model_id": "a/1", "api_key": "k"}))).unwrap();
+    // An undeclared body member is an error, not a note.
+    let err = support::spec::validate(&add(json!({"model_id": "a/1", "modle": 1}))).unwrap_err();
+    assert!(err.has_error("modle"), "{err}");
+    // A route in neither spec.
+    let err = support::spec::validate(&RecordedRequest::new("GET", "/nope")).unwrap_err();
+    assert!(err.operation.is_none(), "{err}");
+    // The exceptions: the stream API, and a model id with a slash in the path.
+    support::spec::validate(&RecordedRequest::new("GET", "/inference_pipelines/list")).unwrap();
+    let lmm = RecordedRequest::new("POST", "/infer/lmm/florence-2-base/1")
+        .with_json(&json!({"api_key": "k", "image": {"type": "url", "value": "https://x/a.jpg"}}));
+    assert!(
+        support::spec::model_id_path(&support::spec::specs()[0], &lmm).is_some(),
+        "no /infer/lmm/{{model_id}} template"
+    );
 }

@@ -31,18 +31,20 @@
 //! # }
 //! ```
 //!
-//! `RecordedRequest` and `Fault` are defined here until `vision_sdk_common::testing` provides
-//! the family's shared types (same names and fields).
+//! It runs on common's [`FakeServer`] skeleton, so its [`RecordedRequest`], [`Fault`] and
+//! [`Matcher`] are the family's (`vision_sdk_common::testing`): a fault's matcher is `"*"`, an
+//! exact path (`"/info"`), `"METHOD /path"` or a prefix ending in `*` (`"/infer/*"`). The key
+//! check comes before injected faults, so a request without the key is a 401 even while faults
+//! are queued.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
-use vision_sdk_common::bytes::Bytes;
+use vision_sdk_common::testing::{FakeResponse, FakeServer, FakeService};
+pub use vision_sdk_common::testing::{Fault, Matcher, RecordedPart, RecordedRequest};
 use vision_sdk_common::{ManualClock, Secret};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::client::{InferenceClient, InferenceClientBuilder};
 use crate::models::{decode_base64, encode_base64};
@@ -50,120 +52,23 @@ use crate::models::{decode_base64, encode_base64};
 /// The key [`FakeRoboflow::start`] uses.
 pub const FAKE_API_KEY: &str = "fake-roboflow-key-123";
 
-/// One request the fake received.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RecordedRequest {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The path, without the query.
-    pub path: String,
-    /// The query string as sent (without `?`).
-    pub raw_query: String,
-    /// The query, decoded, in order.
-    pub query: Vec<(String, String)>,
-    /// The headers (lower-case names), in order.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Bytes,
-}
-
-impl RecordedRequest {
-    /// The first value of a query parameter.
-    pub fn query_value(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    /// The first value of a header (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    /// The body as JSON, if it is.
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-}
-
-/// An answer the fake gives instead of the normal one, to requests whose path starts with a
-/// prefix, a number of times.
-///
-/// ```
-/// use roboflow_infer::testing::Fault;
-/// let busy = Fault::status("/infer/", 503).times(2).retry_after(1);
-/// let bad = Fault::status("/model/add", 422).json(serde_json::json!({"detail": [{"loc": ["body", "model_id"], "msg": "field required"}]}));
-/// # let _ = (busy, bad);
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
-    path_prefix: String,
-    status: u16,
-    times: usize,
-    body: Option<(Vec<u8>, String)>,
-    retry_after: Option<u64>,
-}
-
-impl Fault {
-    /// Answer `status` to the next request whose path starts with `path_prefix`.
-    pub fn status(path_prefix: impl Into<String>, status: u16) -> Self {
-        Self {
-            path_prefix: path_prefix.into(),
-            status,
-            times: 1,
-            body: None,
-            retry_after: None,
-        }
-    }
-    /// How many requests get it (`usize::MAX`: all).
-    pub fn times(mut self, times: usize) -> Self {
-        self.times = times;
-        self
-    }
-    /// Every request gets it.
-    pub fn always(self) -> Self {
-        self.times(usize::MAX)
-    }
-    /// A `Retry-After: <seconds>` header.
-    pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
-    }
-    /// A JSON body (default: `{"message": "<reason>"}`).
-    pub fn json(mut self, body: Value) -> Self {
-        self.body = Some((body.to_string().into_bytes(), "application/json".into()));
-        self
-    }
-    /// A raw body.
-    pub fn body(mut self, body: impl Into<Vec<u8>>, content_type: &str) -> Self {
-        self.body = Some((body.into(), content_type.to_owned()));
-        self
-    }
-}
-
+/// The fake's state: the key it requires and the loaded models.
 #[derive(Debug, Default)]
 struct State {
     key: Option<String>,
     loaded: Vec<Value>,
-    faults: Vec<Fault>,
-    requests: Vec<RecordedRequest>,
 }
 
 /// The fake server. Cheap to clone; every clone is the same server.
 #[derive(Clone)]
 pub struct FakeRoboflow {
-    server: Arc<MockServer>,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl fmt::Debug for FakeRoboflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FakeRoboflow")
-            .field("base_url", &self.server.uri())
+            .field("base_url", &self.server.base_url())
             .finish_non_exhaustive()
     }
 }
@@ -176,31 +81,25 @@ impl FakeRoboflow {
 
     /// Starts a fake that requires `key` (an empty key: no key required).
     pub async fn start_with_key(key: &str) -> Self {
-        let server = MockServer::start().await;
-        let state = Arc::new(Mutex::new(State {
-            key: (!key.is_empty()).then(|| key.to_owned()),
-            ..State::default()
-        }));
-        Mock::given(any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-            })
-            .mount(&server)
-            .await;
-        Self {
-            server: Arc::new(server),
-            state,
-        }
+        let key = (!key.is_empty()).then(|| key.to_owned());
+        let server = FakeServer::start(|_base_url| State {
+            key,
+            loaded: Vec::new(),
+        })
+        .await;
+        Self { server }
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The key the fake requires, if any.
     pub fn api_key(&self) -> Option<Secret> {
-        self.lock().key.clone().map(Secret::new)
+        self.server
+            .with_service(|state| state.key.clone())
+            .map(Secret::new)
     }
 
     /// A builder for a v1 client of the fake: its URL and key, no environment, a
@@ -223,23 +122,19 @@ impl FakeRoboflow {
             .expect("the fake's client options are valid")
     }
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in order, with the status answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.lock().requests.clone()
+        self.server.requests()
     }
 
-    /// Answers the next matching request(s) with `fault`.
+    /// Answers the next matching request(s) with `fault` (see [`Fault`]).
     pub fn inject(&self, fault: Fault) {
-        self.lock().faults.push(fault);
+        self.server.inject(fault);
     }
 
     /// The models currently loaded (registry entries as JSON).
     pub fn loaded_models(&self) -> Vec<Value> {
-        self.lock().loaded.clone()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.server.with_service(|state| state.loaded.clone())
     }
 }
 
@@ -303,12 +198,8 @@ fn known_model(model_id: &str) -> Option<Value> {
     Some(description)
 }
 
-struct Responder {
-    state: Arc<Mutex<State>>,
-}
-
-fn json_response(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
+fn json_response(status: u16, body: Value) -> FakeResponse {
+    FakeResponse::json(status, &body)
 }
 
 fn detection_response(bytes: Option<&[u8]>) -> Value {
@@ -358,9 +249,20 @@ fn image_bytes(image: &Value) -> Option<Vec<u8>> {
         .flatten()
 }
 
-impl Responder {
-    fn authorised(state: &State, request: &RecordedRequest) -> bool {
-        let Some(key) = &state.key else {
+/// Routes the fake answers without a key.
+fn is_public(method: &str, path: &str) -> bool {
+    matches!(
+        (method, path),
+        (
+            "GET",
+            "/info" | "/healthz" | "/readiness" | "/model/registry"
+        ) | ("POST", "/model/remove" | "/model/clear")
+    )
+}
+
+impl State {
+    fn authorised(&self, request: &RecordedRequest) -> bool {
+        let Some(key) = &self.key else {
             return true;
         };
         let bearer = request
@@ -369,25 +271,17 @@ impl Responder {
         let query = request.query_value("api_key") == Some(key.as_str());
         let body = request
             .json()
+            .ok()
             .and_then(|b| b.get("api_key").and_then(Value::as_str).map(|k| k == key))
             .unwrap_or(false);
         bearer || query || body
     }
 
-    fn answer(&self, state: &mut State, request: &RecordedRequest) -> ResponseTemplate {
+    fn answer(&mut self, request: &RecordedRequest) -> FakeResponse {
+        let state = self;
         let method = request.method.as_str();
         let path = request.path.as_str();
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let public = matches!(
-            (method, path),
-            (
-                "GET",
-                "/info" | "/healthz" | "/readiness" | "/model/registry"
-            ) | ("POST", "/model/remove" | "/model/clear")
-        );
-        if !public && !Self::authorised(state, request) {
-            return json_response(401, json!({"message": "Unauthorized api_key"}));
-        }
         match (method, segments.as_slice()) {
             ("GET", ["info"]) => json_response(
                 200,
@@ -498,8 +392,7 @@ impl Responder {
                     );
                 };
                 if request.query_value("format") == Some("image") {
-                    return ResponseTemplate::new(200)
-                        .set_body_raw(bytes.unwrap_or_default(), "image/jpeg");
+                    return FakeResponse::bytes(200, bytes.unwrap_or_default(), "image/jpeg");
                 }
                 let task = description["task_type"]
                     .as_str()
@@ -512,7 +405,7 @@ impl Responder {
     }
 }
 
-fn workflow_response(body: &Value) -> ResponseTemplate {
+fn workflow_response(body: &Value) -> FakeResponse {
     let inputs = body
         .get("inputs")
         .and_then(Value::as_object)
@@ -556,55 +449,19 @@ fn workflow_response(body: &Value) -> ResponseTemplate {
     json_response(200, json!({"outputs": outputs}))
 }
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let recorded = RecordedRequest {
-            method: request.method.as_str().to_owned(),
-            path: request.url.path().to_owned(),
-            raw_query: request.url.query().unwrap_or_default().to_owned(),
-            query: request
-                .url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: Bytes::from(request.body.clone()),
-        };
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.requests.push(recorded.clone());
-        if let Some(index) = state
-            .faults
-            .iter()
-            .position(|f| f.times > 0 && recorded.path.starts_with(&f.path_prefix))
-        {
-            let fault = &mut state.faults[index];
-            fault.times = fault.times.saturating_sub(1);
-            let fault = fault.clone();
-            state.faults.retain(|f| f.times > 0);
-            let (body, content_type) = fault.body.unwrap_or_else(|| {
-                (
-                    json!({"message": format!("injected {}", fault.status)})
-                        .to_string()
-                        .into_bytes(),
-                    "application/json".into(),
-                )
-            });
-            let mut response =
-                ResponseTemplate::new(fault.status).set_body_raw(body, content_type.as_str());
-            if let Some(after) = fault.retry_after {
-                response = response.insert_header("retry-after", after.to_string().as_str());
-            }
-            return response;
-        }
-        self.answer(&mut state, &recorded)
+impl FakeService for State {
+    /// The key check, before any injected fault.
+    fn precheck(&mut self, request: &RecordedRequest) -> Option<FakeResponse> {
+        (!is_public(&request.method, &request.path) && !self.authorised(request))
+            .then(|| json_response(401, json!({"message": "Unauthorized api_key"})))
+    }
+
+    fn handle(&mut self, request: &RecordedRequest) -> FakeResponse {
+        self.answer(request)
+    }
+
+    /// The inference server's error shape: `{"message": "injected <status>"}`.
+    fn fault_response(&self, status: u16) -> FakeResponse {
+        json_response(status, json!({"message": format!("injected {status}")}))
     }
 }

@@ -1,8 +1,6 @@
 //! Test support: the golden files, a recording mock server with canned answers, a comparator of
-//! recorded requests with the official client's, and the OpenAPI shim.
-//!
-//! `spec` is a small stand-in for the testkit's OpenAPI validator (`vision-sdk-testkit`, not on
-//! main yet): one call, [`spec::check`], to swap for the testkit's when it lands.
+//! recorded requests with the official client's, and [`spec`], the testkit's OpenAPI validator
+//! over both pinned Roboflow specs.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -10,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use roboflow_infer::{InferenceClient, InferenceClientBuilder};
 use serde_json::{Value, json};
+use vision_sdk_common::testing::RecordedRequest;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -29,27 +28,6 @@ pub fn golden(file: &str) -> Option<Value> {
 /// (`/9j/4AAQSkZJRgAB`).
 pub fn jpeg() -> Vec<u8> {
     roboflow_infer::testing::sample_jpeg()
-}
-
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    pub fn json(&self) -> Option<Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
 }
 
 /// What the mock answers: `(method, path) -> (status, content type, body)`, first match wins;
@@ -116,31 +94,17 @@ impl Script {
 
 pub struct Mocked {
     pub server: MockServer,
-    pub requests: Arc<Mutex<Vec<Recorded>>>,
+    pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
 }
 
 struct Recorder {
-    requests: Arc<Mutex<Vec<Recorded>>>,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
     script: Mutex<Script>,
 }
 
 impl Respond for Recorder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let recorded = Recorded {
-            method: request.method.as_str().to_owned(),
-            path: request.url.path().to_owned(),
-            query: request
-                .url
-                .query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-                .collect(),
-            body: request.body.clone(),
-        };
+        let recorded = vision_sdk_testkit::from_wiremock(request);
         self.requests.lock().unwrap().push(recorded.clone());
         let mut script = self.script.lock().unwrap();
         let found = script.routes.iter_mut().find(|(m, p, _)| {
@@ -197,7 +161,7 @@ impl Mocked {
         self.builder().build().unwrap()
     }
 
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -253,7 +217,7 @@ pub fn matches_golden(ours: &Value, golden: &Value) -> bool {
 /// Asserts that our requests are the official client's of `scenario` (method, path, query,
 /// credential headers, content type, JSON body or raw base64 body), and that each is in the
 /// pinned OpenAPI specs.
-pub fn assert_golden(scenario: &str, ours: &[Recorded], golden: &Value) {
+pub fn assert_golden(scenario: &str, ours: &[RecordedRequest], golden: &Value) {
     let expected = golden["requests"]
         .as_array()
         .unwrap_or_else(|| panic!("{scenario}: no requests"));
@@ -289,13 +253,13 @@ pub fn assert_golden(scenario: &str, ours: &[Recorded], golden: &Value) {
         if let Some(body) = g.get("body_json") {
             let ours = o
                 .json()
-                .unwrap_or_else(|| panic!("{at}: our body is not JSON"));
+                .unwrap_or_else(|e| panic!("{at}: our body is not JSON: {e}"));
             assert!(
                 matches_golden(&ours, body),
                 "{at}: body\n ours:   {ours}\n golden: {body}"
             );
         } else if g["body_is_base64"].as_bool() == Some(true) {
-            let text = String::from_utf8(o.body.clone()).unwrap();
+            let text = String::from_utf8(o.body.to_vec()).unwrap();
             let decoded = roboflow_infer::models::decode_base64(&text).expect("a base64 body");
             let magic: String = decoded.iter().take(4).map(|b| format!("{b:02x}")).collect();
             assert_eq!(
@@ -308,152 +272,9 @@ pub fn assert_golden(scenario: &str, ours: &[Recorded], golden: &Value) {
         }
         // The official capture's image URL is the mock's own, not a server route.
         if o.path != "/img.jpg" {
-            spec::check(&o.method, &o.path, o.json().as_ref())
-                .unwrap_or_else(|e| panic!("{at}: {e}"));
+            spec::validate(o).unwrap_or_else(|e| panic!("{at}: {e}"));
         }
     }
 }
 
-pub mod spec {
-    //! The request side of the pinned OpenAPI specs (`shared/specs/roboflow/*.json`): the
-    //! operation exists (path template and method) in the self-hosted 1.8.3 or the serverless
-    //! 1.3.8 spec, every required body member is there (but `id`, which the server fills) and
-    //! every body member is declared. Routes the specs lack (the stream API, behind
-    //! `ENABLE_STREAM_API`) are in [`UNSPECIFIED`].
-    use std::sync::OnceLock;
-
-    use serde_json::Value;
-
-    /// Routes registered by the server but absent from both specs (checklist §1.3 M).
-    pub const UNSPECIFIED: &[(&str, &str)] = &[
-        ("GET", "/inference_pipelines/list"),
-        ("GET", "/inference_pipelines/{id}/status"),
-        ("GET", "/inference_pipelines/{id}/consume"),
-        ("POST", "/inference_pipelines/initialise"),
-        ("POST", "/inference_pipelines/{id}/pause"),
-        ("POST", "/inference_pipelines/{id}/resume"),
-        ("POST", "/inference_pipelines/{id}/terminate"),
-    ];
-
-    /// Body members the official client sends that the route's schema does not declare (the
-    /// server ignores them); kept for wire fidelity with `results.json`.
-    pub const UNDECLARED_BUT_SENT: &[(&str, &str)] = &[
-        ("/workflows/run", "use_cache"),
-        ("/infer/workflows", "use_cache"),
-    ];
-
-    fn specs() -> &'static Vec<Value> {
-        static SPECS: OnceLock<Vec<Value>> = OnceLock::new();
-        SPECS.get_or_init(|| {
-            [
-                "selfhosted-openapi-v1.8.3.json",
-                "serverless-openapi-v1.3.8.json",
-            ]
-            .iter()
-            .filter_map(|f| {
-                vision_sdk_testkit::require_shared(
-                    &format!("specs/roboflow/{f}"),
-                    &vision_sdk_testkit::current_test_name(),
-                )
-            })
-            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
-            .collect()
-        })
-    }
-
-    fn template_matches(template: &str, path: &str) -> bool {
-        let t: Vec<&str> = template.trim_matches('/').split('/').collect();
-        let p: Vec<&str> = path.trim_matches('/').split('/').collect();
-        // A last `{model_id}` takes the rest (`{model_id:path}` on the server).
-        let last_is_model = t.last().is_some_and(|s| *s == "{model_id}");
-        if !(t.len() == p.len() || (last_is_model && p.len() > t.len())) {
-            return false;
-        }
-        t.iter()
-            .zip(&p)
-            .all(|(ts, ps)| (ts.starts_with('{') && !ps.is_empty()) || ts == ps)
-    }
-
-    fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                let name = r.rsplit('/').next().unwrap_or_default();
-                &spec["components"]["schemas"][name]
-            }
-            None => schema,
-        }
-    }
-
-    /// Checks one request against the specs. Without the shared folder (outside CI), passes.
-    pub fn check(method: &str, path: &str, body: Option<&Value>) -> Result<(), String> {
-        let specs = specs();
-        if specs.is_empty() {
-            return Ok(());
-        }
-        if UNSPECIFIED
-            .iter()
-            .any(|(m, t)| *m == method && template_matches(t, path))
-        {
-            return Ok(());
-        }
-        let lower = method.to_ascii_lowercase();
-        let mut best: Option<(&Value, &Value)> = None;
-        for spec in specs {
-            let Some(paths) = spec["paths"].as_object() else {
-                continue;
-            };
-            // Prefer literal templates over parameterised ones (`/model/add` over `/{a}/{b}`).
-            let mut candidates: Vec<(&String, &Value)> = paths
-                .iter()
-                .filter(|(t, _)| template_matches(t, path))
-                .collect();
-            candidates.sort_by_key(|(t, _)| t.matches('{').count());
-            if let Some((_, item)) = candidates
-                .into_iter()
-                .find(|(_, item)| item.get(&lower).is_some())
-            {
-                best = Some((spec, &item[&lower]));
-                break;
-            }
-        }
-        let Some((spec, operation)) = best else {
-            return Err(format!("{method} {path} is in neither OpenAPI spec"));
-        };
-        let Some(body) = body else { return Ok(()) };
-        let Some(schema) = operation.pointer("/requestBody/content/application~1json/schema")
-        else {
-            return Ok(());
-        };
-        let schema = resolve(spec, schema);
-        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-            return Ok(());
-        };
-        let Some(members) = body.as_object() else {
-            return Err(format!("{method} {path}: the body is not an object"));
-        };
-        for required in schema["required"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            if required != "id" && !members.contains_key(required) {
-                return Err(format!(
-                    "{method} {path}: required member `{required}` missing"
-                ));
-            }
-        }
-        for name in members.keys() {
-            if !properties.contains_key(name)
-                && !UNDECLARED_BUT_SENT
-                    .iter()
-                    .any(|(p, m)| *p == path && m == name)
-            {
-                return Err(format!(
-                    "{method} {path}: member `{name}` is not in the spec's schema"
-                ));
-            }
-        }
-        Ok(())
-    }
-}
+pub mod spec;
