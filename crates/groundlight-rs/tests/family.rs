@@ -123,6 +123,7 @@ async fn c3_shared_setters_and_user_agent_with_a_callers_client() {
         .respond_with(ResponseTemplate::new(200).set_body_json(detector("det_1")))
         .mount(&server)
         .await;
+    groundlight::common::transport::install_crypto_provider();
     let callers = reqwest::Client::builder()
         .redirect(groundlight::common::transport::redirect_policy())
         .build()

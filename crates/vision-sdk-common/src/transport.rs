@@ -181,6 +181,26 @@ pub fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
+/// Installs rustls's `ring` crypto provider process-wide, unless one is installed already. The
+/// SDKs' own clients do this when they are built; call it before building **your own**
+/// `reqwest::Client` for an SDK (`http_client(..)`), which otherwise panics with "no crypto
+/// provider" under this workspace's `rustls-no-provider` TLS build. A no-op with `native-tls`.
+///
+/// ```
+/// vision_sdk_common::transport::install_crypto_provider();
+/// let http = reqwest::Client::builder()
+///     .redirect(vision_sdk_common::transport::redirect_policy())
+///     .build()
+///     .unwrap();
+/// # drop(http);
+/// ```
+pub fn install_crypto_provider() {
+    #[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+    {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// The HTTP client could not be built (bad certificate, TLS backend failure).
 #[derive(Debug, thiserror::Error)]
 #[error("could not build the HTTP client")]
