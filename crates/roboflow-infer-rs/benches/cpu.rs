@@ -75,7 +75,7 @@ fn photo_jpeg() -> BoxResult<Vec<u8>> {
         ])
     });
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img)?;
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 76).encode_image(&img)?;
     Ok(out)
 }
 
