@@ -262,7 +262,9 @@ fn main() -> BoxResult<()> {
     match decode_inference(&TaskType::InstanceSegmentation, &answer)? {
         InferenceResponse::InstanceSegmentation(r)
             if r.predictions.len() == 300
-                && r.predictions.iter().all(|p| p.points().map(<[_]>::len) == Some(500)) => {}
+                && r.predictions
+                    .iter()
+                    .all(|p| p.points().map(<[_]>::len) == Some(500)) => {}
         other => {
             return Err(format!(
                 "the answer decoded as something else: {:?}",
@@ -333,9 +335,17 @@ fn main() -> BoxResult<()> {
         "operation", "rust median", "rust min", "python median", "python min", "speed-up"
     );
     let rows = [
-        ("request from a 4 MB JPEG (infer, loopback)", rust_request, "request"),
+        (
+            "request from a 4 MB JPEG (infer, loopback)",
+            rust_request,
+            "request",
+        ),
         ("parse instance seg. 300 x 500 points", rust_parse, "parse"),
-        ("downsize 4000x3000 JPEG + infer (loopback)", rust_downsize, "downsize"),
+        (
+            "downsize 4000x3000 JPEG + infer (loopback)",
+            rust_downsize,
+            "downsize",
+        ),
     ];
     let mut all_met = py.is_some();
     for (name, rust, key) in rows {
@@ -377,7 +387,10 @@ fn main() -> BoxResult<()> {
         println!(
             "machine: {} CPUs, load average {}",
             std::thread::available_parallelism().map_or(0, |n| n.get()),
-            load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
         );
     }
     Ok(())
