@@ -1,0 +1,397 @@
+//! CPU-work benchmark of issue 10's "Speed" section: this crate against the official
+//! `inference_sdk` 1.8.3 in one run, on the same bytes and the same loopback server.
+//!
+//! `cargo xtask bench roboflow-cpu` (or `cargo bench -p roboflow-infer-rs --features image
+//! --bench cpu` with `VISION_SDK_BENCH_PYTHON` naming a python that has `inference-sdk`).
+//!
+//! 1. **Request from a 4 MB JPEG** (read, base64, body, send). The crate has no public
+//!    request-building function, so both sides time one whole `infer` call (v0 route, client
+//!    downsizing off) against a trivial loopback HTTP server started here, which answers every
+//!    request with the same small JSON: `InferenceClient::infer(..).send()` vs
+//!    `InferenceHTTPClient.infer` (after `select_api_v0()`).
+//! 2. **Parsing an instance-segmentation answer** of 300 predictions × 500 polygon points:
+//!    `models::decode_inference(&TaskType::InstanceSegmentation, body)` vs what
+//!    `inference_sdk` does with the answer's body (`response.json()` and its post-processing of
+//!    the parsed answer), see `cpu_python.py`.
+//! 3. **Client-side downsizing of a 4000×3000 JPEG** (to the 1024×1024 default bound): again a
+//!    whole v0 `infer` call against the loopback server, downsizing on
+//!    (`client_downsizing(true)` / `client_downsizing_disabled=False`), so both sides decode,
+//!    resize, re-encode, base64 and send.
+//!
+//! Medians of N runs after warm-up; the ratio is Python median / Rust median. The ≥ 10× goal is
+//! reported, not asserted. Knobs: `RF_BENCH_RUST_RUNS` (default 15), `RF_BENCH_PY_RUNS`
+//! (default 7), `RF_BENCH_SKIP_PYTHON=1`.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a harness-less bench reports on the terminal"
+)]
+
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use roboflow_infer::models::decode_inference;
+use roboflow_infer::{ApiMode, Image, InferenceClient, InferenceResponse, TaskType};
+use serde_json::{Value, json};
+
+type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The goal of issue 10: CPU work at least this many times faster than `inference_sdk`.
+const GOAL_SPEEDUP: f64 = 10.0;
+/// The small answer of the loopback server (an object-detection answer without predictions).
+const SMALL_ANSWER: &str =
+    r#"{"time":0.01,"image":{"width":4000,"height":3000},"predictions":[],"inference_id":"b"}"#;
+
+/// xorshift64: reproducible pseudo-random data without a dependency.
+#[derive(Debug)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A 4000×3000 photo-like JPEG (gradients plus noise) of about 4 MB.
+fn photo_jpeg() -> BoxResult<Vec<u8>> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let n = (rng.next() % 28) as u32;
+        image::Rgb([
+            ((x / 16 + n) % 256) as u8,
+            ((y / 12 + n) % 256) as u8,
+            (((x + y) / 28 + n) % 256) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 76).encode_image(&img)?;
+    Ok(out)
+}
+
+/// An instance-segmentation answer of `predictions` predictions with `points` points each.
+fn segmentation_answer(predictions: usize, points: usize) -> BoxResult<Vec<u8>> {
+    let mut rng = Rng(42);
+    let classes = ["car", "person", "truck", "bicycle", "dog"];
+    let preds: Vec<Value> = (0..predictions)
+        .map(|i| {
+            let (cx, cy) = (200.0 + rng.unit() * 3600.0, 200.0 + rng.unit() * 2600.0);
+            let r = 20.0 + rng.unit() * 150.0;
+            let pts: Vec<Value> = (0..points)
+                .map(|k| {
+                    let a = k as f64 / points as f64 * std::f64::consts::TAU;
+                    let rr = r * (0.8 + 0.4 * rng.unit());
+                    json!({"x": cx + rr * a.cos(), "y": cy + rr * a.sin()})
+                })
+                .collect();
+            json!({
+                "x": cx, "y": cy, "width": 2.0 * r, "height": 2.0 * r,
+                "confidence": 0.3 + 0.7 * rng.unit(),
+                "class": classes[i % classes.len()], "class_id": i % classes.len(),
+                "detection_id": format!("6d1f0b7c-3a2e-4c5d-9e8f-{i:012}"),
+                "points": pts,
+            })
+        })
+        .collect();
+    let answer = json!({
+        "inference_id": "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d",
+        "time": 0.42,
+        "image": {"width": 4000, "height": 3000},
+        "predictions": preds,
+    });
+    Ok(serde_json::to_vec(&answer)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loopback server
+
+/// Serves every request on `listener` with [`SMALL_ANSWER`] (keep-alive, a thread per
+/// connection), reading each request body fully.
+fn serve(listener: TcpListener) {
+    for stream in listener.incoming().flatten() {
+        std::thread::spawn(move || {
+            let _ = connection(stream);
+        });
+    }
+}
+
+fn connection(stream: TcpStream) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::with_capacity(1 << 20, stream);
+    let mut body = Vec::new();
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        let mut first = true;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let header = line.trim_end();
+            if header.is_empty() && !first {
+                break;
+            }
+            first = false;
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        body.resize(length, 0);
+        reader.read_exact(&mut body)?;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{SMALL_ANSWER}",
+            SMALL_ANSWER.len()
+        );
+        writer.write_all(response.as_bytes())?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    median: Duration,
+    min: Duration,
+}
+
+fn time<T>(warmup: usize, runs: usize, mut f: impl FnMut() -> T) -> Timing {
+    for _ in 0..warmup {
+        black_box(f());
+    }
+    let mut samples: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            let out = f();
+            let elapsed = start.elapsed();
+            drop(black_box(out));
+            elapsed
+        })
+        .collect();
+    samples.sort_unstable();
+    Timing {
+        median: samples[samples.len() / 2],
+        min: samples[0],
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// One `infer` call of `path` on the v0 route of the loopback server.
+fn infer_once(
+    rt: &tokio::runtime::Runtime,
+    client: &InferenceClient,
+    path: &Path,
+    downsizing: bool,
+) -> roboflow_infer::Result<usize> {
+    rt.block_on(async {
+        let out = client
+            .infer("bench-project/1", Image::from_path(path))
+            .client_downsizing(downsizing)
+            .send()
+            .await?;
+        Ok(std::mem::size_of_val(&out))
+    })
+}
+
+fn main() -> BoxResult<()> {
+    let rust_runs = env_usize("RF_BENCH_RUST_RUNS", 15);
+    let py_runs = env_usize("RF_BENCH_PY_RUNS", 7);
+    let skip_python = std::env::var_os("RF_BENCH_SKIP_PYTHON").is_some();
+
+    let data_dir = vision_sdk_testkit::bench::target_dir()?.join("bench-data/roboflow");
+    std::fs::create_dir_all(&data_dir)?;
+    let photo_path = data_dir.join("photo-4000x3000.jpg");
+    let answer_path = data_dir.join("segmentation-300x500.json");
+    let photo = photo_jpeg()?;
+    std::fs::write(&photo_path, &photo)?;
+    let answer = segmentation_answer(300, 500)?;
+    std::fs::write(&answer_path, &answer)?;
+    println!(
+        "data: {} ({:.2} MB JPEG, 4000x3000), {} ({:.2} MB, 300 predictions x 500 points)",
+        photo_path.display(),
+        photo.len() as f64 / 1e6,
+        answer_path.display(),
+        answer.len() as f64 / 1e6
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let api_url = format!("http://{}", listener.local_addr()?);
+    std::thread::spawn(move || serve(listener));
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // A key, as a real call has one (sent in the query on v0).
+    let client = rt
+        .block_on(async {
+            InferenceClient::builder()
+                .api_key("bench-key")
+                .api_url(api_url.clone())
+                .mode(ApiMode::V0)
+                .build()
+        })
+        .map_err(|e| format!("client: {e}"))?;
+
+    // Sanity: each operation works and the decoder sees what was generated.
+    infer_once(&rt, &client, &photo_path, false).map_err(|e| format!("infer: {e}"))?;
+    infer_once(&rt, &client, &photo_path, true).map_err(|e| format!("infer (downsizing): {e}"))?;
+    match decode_inference(&TaskType::InstanceSegmentation, &answer)? {
+        InferenceResponse::InstanceSegmentation(r)
+            if r.predictions.len() == 300
+                && r.predictions
+                    .iter()
+                    .all(|p| p.points().map(<[_]>::len) == Some(500)) => {}
+        other => {
+            return Err(format!(
+                "the answer decoded as something else: {:?}",
+                std::mem::discriminant(&other)
+            )
+            .into());
+        }
+    }
+
+    // Rust timings.
+    let rust_request = time(3, rust_runs, || {
+        infer_once(&rt, &client, &photo_path, false).map_err(|e| e.to_string())
+    });
+    let rust_parse = time(3, rust_runs, || {
+        decode_inference(&TaskType::InstanceSegmentation, &answer).map_err(|e| e.to_string())
+    });
+    let rust_downsize = time(2, rust_runs, || {
+        infer_once(&rt, &client, &photo_path, true).map_err(|e| e.to_string())
+    });
+
+    // Python timings.
+    let python = if skip_python {
+        Err("skipped (RF_BENCH_SKIP_PYTHON)".to_owned())
+    } else {
+        vision_sdk_testkit::bench::bench_python("roboflow-cpu")
+    };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/cpu_python.py");
+    let py: Option<Value> = match &python {
+        Ok(python) => {
+            let args = [
+                "--api-url".to_owned(),
+                api_url.clone(),
+                "--image".to_owned(),
+                photo_path.display().to_string(),
+                "--answer".to_owned(),
+                answer_path.display().to_string(),
+                "--runs".to_owned(),
+                py_runs.to_string(),
+            ];
+            match vision_sdk_testkit::bench::run_python(python, &script, &args)
+                .and_then(|out| vision_sdk_testkit::bench::last_json_line(&out))
+            {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    println!("python bench failed: {e}");
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            println!("PYTHON UNAVAILABLE — Rust figures only: {e}");
+            None
+        }
+    };
+
+    println!("\n-- CPU work, medians (and minimums) of N runs after warm-up");
+    if let Some(p) = &py {
+        println!(
+            "python {} · inference-sdk {} · opencv {} · numpy {}",
+            p["python_version"].as_str().unwrap_or("?"),
+            p["sdk_version"].as_str().unwrap_or("?"),
+            p["opencv_version"].as_str().unwrap_or("?"),
+            p["numpy_version"].as_str().unwrap_or("?"),
+        );
+    }
+    println!(
+        "{:<52} {:>12} {:>10} {:>14} {:>10} {:>9}",
+        "operation", "rust median", "rust min", "python median", "python min", "speed-up"
+    );
+    let rows = [
+        (
+            "request from a 4 MB JPEG (infer, loopback)",
+            rust_request,
+            "request",
+        ),
+        ("parse instance seg. 300 x 500 points", rust_parse, "parse"),
+        (
+            "downsize 4000x3000 JPEG + infer (loopback)",
+            rust_downsize,
+            "downsize",
+        ),
+    ];
+    let mut all_met = py.is_some();
+    for (name, rust, key) in rows {
+        let (pm, pmin) = py
+            .as_ref()
+            .and_then(|p| Some((p[key]["median_s"].as_f64()?, p[key]["min_s"].as_f64()?)))
+            .map_or((None, None), |(a, b)| (Some(a), Some(b)));
+        let speedup = pm.map(|pm| pm / rust.median.as_secs_f64());
+        if speedup.is_none_or(|s| s < GOAL_SPEEDUP) {
+            all_met = false;
+        }
+        println!(
+            "{:<52} {:>9.2} ms {:>7.2} ms {:>14} {:>10} {:>9}",
+            name,
+            ms(rust.median),
+            ms(rust.min),
+            pm.map_or("n/a".to_owned(), |v| format!("{:.2} ms", v * 1e3)),
+            pmin.map_or("n/a".to_owned(), |v| format!("{:.2} ms", v * 1e3)),
+            speedup.map_or("n/a".to_owned(), |s| format!("{s:.1}x")),
+        );
+    }
+    println!(
+        "(rust: {rust_runs} runs; python: {})",
+        py.as_ref()
+            .and_then(|p| p["runs"].as_u64())
+            .map_or("not run".to_owned(), |r| format!("{r} runs"))
+    );
+    println!(
+        "\ngoal (every operation >= {GOAL_SPEEDUP}x faster than inference_sdk): {}",
+        if py.is_none() {
+            "not measured"
+        } else if all_met {
+            "MET"
+        } else {
+            "NOT MET (see the speed-up column)"
+        }
+    );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!(
+            "machine: {} CPUs, load average {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    Ok(())
+}
