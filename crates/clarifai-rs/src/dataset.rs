@@ -12,6 +12,7 @@ use vision_sdk_common::{MediaInput, PollSchedule, Probe};
 
 use crate::client::Clarifai;
 use crate::error::{Error, Result, missing};
+use crate::export_archive::{ExportOptions, ExportedDataset};
 use crate::inputs::{Inputs, data_from_bytes, data_from_url, labelled, new_job_id, read_media};
 use crate::list::List;
 use crate::models::{
@@ -243,8 +244,8 @@ impl Dataset {
 
     /// `Dataset.export(…)`: asks for a `CLARIFAI_DATA_JSON` export of the pinned version
     /// (re-asked every second while pending, at most `timeout`) and downloads the archive
-    /// (a ZIP). The SDK asks for binary protobuf and unpacks it per split; unpacking is left
-    /// to the caller.
+    /// (a ZIP). The SDK asks for binary protobuf; [`export_to`](Self::export_to) unpacks the
+    /// archive per split.
     pub async fn export(&self, timeout: Duration) -> Result<Bytes> {
         let version = self
             .version_id
@@ -299,6 +300,41 @@ impl Dataset {
                 last: last.status.map(|s| s.code).unwrap_or_default(),
             }),
         }
+    }
+
+    /// `Dataset.export(save_path, split, local_archive_path)`: gets the archive (from
+    /// `local_archive_path` without any request, else as [`export`](Self::export) does) and
+    /// unpacks it into the folder `save_path`, mirroring the archive's `{split}/…` folders,
+    /// only `split` when one is given. Every member path is checked before anything is
+    /// written ([`Error::UnsafeArchivePath`] for zip-slip, [`Error::CorruptArchive`]).
+    ///
+    /// ```no_run
+    /// use clarifai::ExportOptions;
+    /// # async fn run(client: clarifai::Clarifai) -> clarifai::Result<()> {
+    /// let dataset = client.app("my-app").dataset("pets").version("v1");
+    /// let written = dataset.export_to("./pets-export", ExportOptions::default().split("train")).await?;
+    /// for file in written.files() {
+    ///     println!("{}", file.display());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn export_to(
+        &self,
+        save_path: impl AsRef<Path>,
+        options: ExportOptions,
+    ) -> Result<ExportedDataset> {
+        let save_path = save_path.as_ref();
+        if save_path.as_os_str().is_empty() {
+            return Err(Error::user("export needs a `save_path` folder"));
+        }
+        let archive = match &options.local_archive_path {
+            Some(path) => Bytes::from(std::fs::read(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?),
+            None => self.export(options.timeout).await?,
+        };
+        crate::export_archive::unpack(&archive, save_path, options.split.as_deref())
     }
 
     /// `App.merge_dataset`: adds another dataset's inputs to this one.

@@ -68,6 +68,31 @@ pub enum Error {
         reason: String,
     },
 
+    /// A dataset export archive could not be read (not a ZIP, truncated, a bad member).
+    #[error("corrupt export archive: {reason}")]
+    CorruptArchive {
+        /// What the ZIP reader reported.
+        reason: String,
+    },
+
+    /// A member of an export archive would be written outside the target folder (an absolute
+    /// path or `..`: zip-slip). Nothing was written.
+    #[error("export archive member `{member}` would be written outside the target folder")]
+    UnsafeArchivePath {
+        /// The member's name as stored in the archive.
+        member: String,
+    },
+
+    /// A local file could not be read or written.
+    #[error("I/O on `{}`: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A wait (training, upload job, export, evaluation) ended without the state waited for.
     #[error("{what} did not finish within {waited:?} (last status {last})")]
     WaitTimeout {

@@ -61,6 +61,11 @@
 //! * **Search `top_k` over pages**: every page has the same size (`min(top_k, 1000)`) and the
 //!   result is cut at `top_k`; the SDK shrinks the last page, which with page-number
 //!   pagination skips hits.
+//! * **`Dataset.export` format and layout**: the export is requested as `CLARIFAI_DATA_JSON`
+//!   (a JSON client cannot read the SDK's binary protobuf archive), and
+//!   [`Dataset::export_to`] unpacks the archive into `save_path` mirroring its own
+//!   `{split}/…` folders (the SDK re-downloads every input's media into a new ZIP instead);
+//!   `split` selects one top folder, `local_archive_path` unpacks without any request.
 //! * **Runner CRUD**: clarifai-grpc 12.6.0 binds `PostRunners`, `DeleteRunners` and the item
 //!   routes only under `/compute_clusters/{cc}/nodepools/{np}`, so those calls take the two
 //!   ids the seed's signatures lack.
@@ -75,8 +80,6 @@
 //!   (`PostModelVersionsUpload`, …). The JSON channel carries unary calls only; the
 //!   [`Runner`] worker uses the unary `ListRunnerItems` / `PostRunnerItemOutputs` routes
 //!   (see its docs for what the server may no longer serve).
-//! * **`Dataset.export` unpacking**: the export is requested as `CLARIFAI_DATA_JSON` (a JSON
-//!   client cannot read the SDK's binary protobuf archive) and returned as the downloaded ZIP.
 //! * **`App.create_workflow(config_filepath, display)`**: [`App::create_workflow_from_yaml`]
 //!   takes the file's text (node models created or re-versioned as the SDK does;
 //!   `generate_new_id` supported); `display` (printing the node tree) is left to the caller.
@@ -104,6 +107,7 @@ mod app;
 mod client;
 mod dataset;
 pub mod error;
+mod export_archive;
 pub mod inputs;
 mod list;
 mod model;
@@ -135,6 +139,7 @@ pub use dataset::{
     csv_items, folder_items,
 };
 pub use error::{ApiError, Error, Result};
+pub use export_archive::{ALL_SPLITS, ExportOptions, ExportedDataset};
 pub use inputs::{Inputs, Upload, UploadJob};
 pub use list::{List, STREAM_PER_PAGE};
 pub use model::{Model, Predict, TRAINING_TIMEOUT};
