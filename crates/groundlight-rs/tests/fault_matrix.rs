@@ -715,28 +715,7 @@ fn expect(fault: Fault, call: &Call) -> Expect {
 // ---------------------------------------------------------------------------------------------
 // Running one case.
 
-#[derive(Debug, Default)]
-struct Tally {
-    cases: usize,
-    panics: usize,
-    duplicate_sends: usize,
-    key_leaks: usize,
-    timeouts_not_honoured: usize,
-    budget_overruns: usize,
-    failures: Vec<String>,
-}
-
-impl Tally {
-    fn merge(&mut self, o: Tally) {
-        self.cases += o.cases;
-        self.panics += o.panics;
-        self.duplicate_sends += o.duplicate_sends;
-        self.key_leaks += o.key_leaks;
-        self.timeouts_not_honoured += o.timeouts_not_honoured;
-        self.budget_overruns += o.budget_overruns;
-        self.failures.extend(o.failures);
-    }
-}
+use vision_sdk_testkit::Tally;
 
 fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = format!("{err} | {err:?}");
@@ -998,25 +977,7 @@ fn check_traces(tally: &mut Tally) {
 }
 
 fn report(class: &str, tally: &Tally) {
-    let summary = format!(
-        "groundlight fault matrix [{class}]: {} cases, {} panics, {} duplicate non-idempotent sends, {} key leaks, {} timeouts not honoured, {} budget overruns, {} failures",
-        tally.cases,
-        tally.panics,
-        tally.duplicate_sends,
-        tally.key_leaks,
-        tally.timeouts_not_honoured,
-        tally.budget_overruns,
-        tally.failures.len()
-    );
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{summary}");
-    }
-    assert!(
-        tally.failures.is_empty(),
-        "{summary}\n{}",
-        tally.failures.join("\n")
-    );
+    tally.report("groundlight fault matrix", class);
 }
 
 // ---------------------------------------------------------------------------------------------

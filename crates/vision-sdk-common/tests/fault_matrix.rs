@@ -539,28 +539,7 @@ struct Model {
 // ---------------------------------------------------------------------------------------------
 // Running one case.
 
-#[derive(Debug, Default)]
-struct Tally {
-    cases: usize,
-    panics: usize,
-    duplicate_sends: usize,
-    key_leaks: usize,
-    timeouts_not_honoured: usize,
-    budget_overruns: usize,
-    failures: Vec<String>,
-}
-
-impl Tally {
-    fn merge(&mut self, other: Tally) {
-        self.cases += other.cases;
-        self.panics += other.panics;
-        self.duplicate_sends += other.duplicate_sends;
-        self.key_leaks += other.key_leaks;
-        self.timeouts_not_honoured += other.timeouts_not_honoured;
-        self.budget_overruns += other.budget_overruns;
-        self.failures.extend(other.failures);
-    }
-}
+use vision_sdk_testkit::Tally;
 
 /// The text around the first marker (for failure messages).
 fn around_marker(text: &str) -> String {
@@ -896,25 +875,7 @@ async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
 }
 
 fn report(class: &str, tally: &Tally) {
-    let summary = format!(
-        "fault matrix [{class}]: {} cases, {} panics, {} duplicate non-idempotent sends, {} key leaks, {} timeouts not honoured, {} budget overruns, {} failures",
-        tally.cases,
-        tally.panics,
-        tally.duplicate_sends,
-        tally.key_leaks,
-        tally.timeouts_not_honoured,
-        tally.budget_overruns,
-        tally.failures.len()
-    );
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{summary}");
-    }
-    assert!(
-        tally.failures.is_empty(),
-        "{summary}\n{}",
-        tally.failures.join("\n")
-    );
+    tally.report("fault matrix", class);
 }
 
 // ---------------------------------------------------------------------------------------------

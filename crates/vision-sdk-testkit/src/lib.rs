@@ -25,6 +25,7 @@ mod golden;
 mod net;
 pub mod openapi;
 mod shared;
+mod tally;
 mod trace;
 
 pub use files::{TempFile, temp_dir, temp_file};
@@ -35,6 +36,7 @@ pub use shared::{
     SHARED_DIR_ENV, SKIP_LOG_ENV, current_test_name, record_skip, require_shared,
     require_shared_json, shared_candidates, shared_dir, shared_path, workspace_root,
 };
+pub use tally::Tally;
 pub use trace::{
     CaptureBuffer, TraceCapture, capture_subscriber, capture_traces, capture_traces_globally,
 };
