@@ -372,13 +372,24 @@ impl Spec {
             );
             return None;
         };
-        let Some((entry, raw_params)) = self.match_path(relative) else {
+        let candidates = self.match_paths(relative);
+        if candidates.is_empty() {
             out.error(
                 "path",
                 format!("no path template in the spec matches {relative}"),
             );
             return None;
-        };
+        }
+        // The most literal template that has this method (`/a/by-name` over `/a/{id}` for GET, but
+        // `/a/{id}` for a DELETE only it declares); else the most literal one, for the error.
+        let with_method = candidates.iter().position(|(entry, _)| {
+            self.deref(&self.doc["paths"][&entry.template])
+                .is_ok_and(|item| item.get(&method).is_some())
+        });
+        let (entry, raw_params) = candidates
+            .into_iter()
+            .nth(with_method.unwrap_or(0))
+            .expect("candidates is not empty");
         let item = self.deref(&self.doc["paths"][&entry.template]).ok()?;
         let Some(operation) = item.get(&method) else {
             let allowed: Vec<String> = METHODS
@@ -426,14 +437,14 @@ impl Spec {
         })
     }
 
-    /// The best-matching template (most literal segments) and its raw path parameter values.
-    fn match_path(&self, relative: &str) -> Option<(&PathEntry, PathParams)> {
+    /// Every matching template with its raw path parameter values, most literal segments first.
+    fn match_paths(&self, relative: &str) -> Vec<(&PathEntry, PathParams)> {
         let segments: Vec<&str> = relative
             .strip_prefix('/')
             .unwrap_or(relative)
             .split('/')
             .collect();
-        let mut best: Option<(usize, &PathEntry, PathParams)> = None;
+        let mut found: Vec<(usize, &PathEntry, PathParams)> = Vec::new();
         for entry in &self.paths {
             if entry.segments.len() != segments.len() {
                 continue;
@@ -467,11 +478,16 @@ impl Spec {
                         true
                     }
                 });
-            if matched && best.as_ref().is_none_or(|(n, _, _)| literals > *n) {
-                best = Some((literals, entry, params));
+            if matched {
+                found.push((literals, entry, params));
             }
         }
-        best.map(|(_, entry, params)| (entry, params))
+        // Stable: among equally literal templates the spec's order decides, as before.
+        found.sort_by_key(|(literals, _, _)| std::cmp::Reverse(*literals));
+        found
+            .into_iter()
+            .map(|(_, entry, params)| (entry, params))
+            .collect()
     }
 
     /// Path-item parameters overridden by operation parameters with the same name and location.

@@ -264,3 +264,39 @@ fn openapi31_type_arrays_const_and_numeric_exclusive_bounds() {
         "expected an integer or a null",
     );
 }
+
+#[test]
+fn the_most_literal_template_that_has_the_method_wins() {
+    // `/things/by-name` (GET only) and `/things/{id}` (GET, DELETE) both match `/things/by-name`.
+    let spec = Spec::from_str(
+        r##"{
+          "openapi": "3.0.3",
+          "paths": {
+            "/things/by-name": {"get": {"operationId": "byName", "parameters": [
+              {"name": "name", "in": "query", "required": true, "schema": {"type": "string"}}]}},
+            "/things/{id}": {
+              "get": {"operationId": "get", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]},
+              "delete": {"operationId": "delete", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]}}
+          }
+        }"##,
+    )
+    .expect("the spec loads");
+    let get = spec.validate(&RecordedRequest::new("GET", "/things/by-name?name=a"));
+    assert_valid(&get);
+    assert_eq!(
+        get.operation.as_ref().map(|o| o.operation_id.as_str()),
+        Some("byName")
+    );
+    let delete = spec.validate(&RecordedRequest::new("DELETE", "/things/by-name"));
+    assert_valid(&delete);
+    assert_eq!(
+        delete.operation.as_ref().map(|o| o.operation_id.as_str()),
+        Some("delete")
+    );
+    assert_rejected(
+        &spec.validate(&RecordedRequest::new("PATCH", "/things/by-name")),
+        "PATCH is not an operation of /things/by-name",
+    );
+}
