@@ -82,6 +82,7 @@ mod core_models;
 #[cfg(feature = "image")]
 pub mod draw;
 mod error;
+pub mod frames;
 mod infer;
 mod input;
 pub mod mode;
@@ -104,6 +105,7 @@ pub use client::{
 };
 pub use core_models::*;
 pub use error::{Error, Result};
+pub use frames::{FrameId, FrameSource, OnStreamCall, StreamFrame};
 pub use infer::{InferCall, InferOutput};
 pub use input::Image;
 pub use models::InferenceResponse;

@@ -259,6 +259,43 @@ mod real_server {
     }
 
     #[tokio::test]
+    async fn v0_multipart_upload_from_a_file() {
+        let Some(s) = server("v0_multipart_upload_from_a_file") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frame.jpg");
+        std::fs::write(&path, jpeg(320, 240)).unwrap();
+        let c = s.v0();
+        // The `file` part of a multipart body: the same answer as the base64 body.
+        let result = c
+            .infer(&s.tiny, Image::from_path(&path))
+            .multipart_upload(true)
+            .await
+            .unwrap();
+        assert_eq!(boxes(&result)[0], ("dog".into(), 160, 120, 100, 38));
+        let low = c
+            .infer(&s.tiny, Image::from_path(&path))
+            .multipart_upload(true)
+            .confidence_threshold(0.2)
+            .await
+            .unwrap();
+        assert_eq!(boxes(&low).len(), 3);
+        // Downsized before the upload (2000×1500 → the v0 bound), rescaled back.
+        let big = dir.path().join("big.jpg");
+        std::fs::write(&big, jpeg(2000, 1500)).unwrap();
+        let result = c
+            .infer(&s.tiny, Image::from_path(&big))
+            .multipart_upload(true)
+            .client_downsizing(true)
+            .await
+            .unwrap();
+        let size = result.image().unwrap().first().unwrap();
+        assert_eq!((size.width, size.height), (2000, 1500));
+        assert_eq!(boxes(&result)[0].0, "dog");
+    }
+
+    #[tokio::test]
     async fn stub_models_of_every_task() {
         let Some(s) = server("stub_models_of_every_task") else {
             return;
