@@ -955,6 +955,29 @@ async fn every_other_call_matches_the_specs() {
     assert_eq!(c.validate_workflow(&spec).await.unwrap().status, "ok");
     c.describe_blocks().await.unwrap();
     c.describe_blocks_with(None, Some("1.0.0")).await.unwrap();
+    let before = mock.requests().len();
+    c.describe_blocks().air_gapped(true).await.unwrap();
+    c.describe_blocks_with(None, None)
+        .air_gapped(false)
+        .await
+        .unwrap();
+    let air: Vec<_> = mock.requests()[before..]
+        .iter()
+        .map(|r| (r.method.clone(), r.query.clone()))
+        .collect();
+    assert_eq!(
+        air,
+        [
+            (
+                "GET".to_owned(),
+                vec![("air_gapped".to_owned(), "true".to_owned())]
+            ),
+            (
+                "POST".to_owned(),
+                vec![("air_gapped".to_owned(), "false".to_owned())]
+            ),
+        ]
+    );
     c.execution_engine_versions().await.unwrap();
     c.workflow_definition_schema().await.unwrap();
     c.workflow_block_dynamic_outputs(&json!({"type": "x", "name": "s"}))

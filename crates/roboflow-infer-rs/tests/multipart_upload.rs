@@ -225,3 +225,61 @@ async fn downsized_uploads_are_rescaled_back() {
         "{p:?}"
     );
 }
+
+#[tokio::test]
+async fn a_video_clip_can_be_uploaded_and_candidates_asked_for() {
+    let timeline = serde_json::json!({"timeline": [{"start_frame_idx": 0, "end_frame_idx": 8, "class": "run",
+        "class_id": 1, "confidence": 0.8}], "source_fps": 30.0, "frame_count": 9, "windows_classified": 1});
+    let script = Script::new()
+        .json(
+            "GET",
+            "/model/registry",
+            200,
+            support::registry(&[("act/1", "action-recognition", None)]),
+        )
+        .json("POST", "/infer/action_recognition", 200, timeline.clone())
+        .json("POST", "/act/1", 200, timeline);
+    let mock = Mocked::start(script).await;
+    let clip = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    std::fs::write(&path, &clip).unwrap();
+
+    let v0 = mock.builder().mode(ApiMode::V0).build().unwrap();
+    v0.infer_on_video("act/1", roboflow_infer::Video::from_path(&path))
+        .multipart_upload(true)
+        .include_candidates(true)
+        .await
+        .unwrap();
+    mock.client()
+        .infer_on_video("act/1", roboflow_infer::Video::from_bytes(clip.clone()))
+        .include_candidates(false)
+        .await
+        .unwrap();
+    let err = mock
+        .client()
+        .infer_on_video("act/1", roboflow_infer::Video::from_path(&path))
+        .multipart_upload(true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongClientMode { .. }), "{err}");
+
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 3, "the refused v1 upload sent nothing");
+    let upload = &requests[0];
+    assert_eq!(upload.path, "/act/1");
+    assert!(
+        upload
+            .query
+            .contains(&("include_candidates".into(), "true".into()))
+    );
+    let part = upload.part("file").expect("a `file` part");
+    assert_eq!(part.content.as_ref(), clip.as_slice());
+    assert_eq!(part.file_name.as_deref(), Some("clip.mp4"));
+    assert_eq!(part.content_type.as_deref(), Some("video/mp4"));
+    let v1 = requests[2].json().unwrap();
+    assert_eq!(v1["include_candidates"], false);
+    for r in &requests {
+        support::spec::validate(r).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
