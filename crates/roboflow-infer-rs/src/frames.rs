@@ -248,6 +248,7 @@ impl InferenceClient {
             model_id: model_id.into(),
             source,
             config: InferenceConfiguration::new(),
+            multipart: false,
             options: CallOptions::default(),
         }
     }
@@ -261,6 +262,7 @@ pub struct OnStreamCall {
     model_id: String,
     source: FrameSource,
     config: InferenceConfiguration,
+    multipart: bool,
     options: CallOptions,
 }
 
@@ -288,6 +290,12 @@ impl OnStreamCall {
         self.config.client_downsizing_disabled = Some(!enabled);
         self
     }
+    /// v0 only: each frame as a `multipart/form-data` upload (see
+    /// [`InferCall::multipart_upload`](crate::InferCall::multipart_upload)).
+    pub fn multipart_upload(mut self, multipart: bool) -> Self {
+        self.multipart = multipart;
+        self
+    }
 
     /// The frames with their answers, in source order. Nothing is read or sent until the
     /// stream is polled.
@@ -297,6 +305,7 @@ impl OnStreamCall {
             model_id,
             source,
             config,
+            multipart,
             options,
         } = self;
         let merged = client.inner.config.overridden_by(&config);
@@ -315,6 +324,7 @@ impl OnStreamCall {
                     let result = client
                         .infer(model_id, image.clone())
                         .configuration(config)
+                        .multipart_upload(multipart)
                         .with_options(options)
                         .send()
                         .await?;

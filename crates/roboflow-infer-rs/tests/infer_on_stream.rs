@@ -215,3 +215,30 @@ async fn nothing_is_sent_before_the_stream_is_polled() {
     drop(stream);
     assert!(fake.requests().is_empty());
 }
+
+#[tokio::test]
+async fn at_most_max_concurrent_requests_frames_are_taken_ahead() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let fake = FakeRoboflow::start().await;
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&pulled);
+    let source = futures_util::stream::iter(0..20u16).map(move |i| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Image::from_bytes(jpeg_of(i + 1, 10))
+    });
+    let mut frames = fake
+        .client()
+        .infer_on_stream("fake-od/1", FrameSource::stream(source))
+        .max_concurrent_requests(4)
+        .stream();
+    let mut received = 0;
+    while let Some(frame) = frames.next().await {
+        received += 1;
+        assert_eq!(width_of(&frame.unwrap()), received as u32);
+        let ahead = pulled.load(Ordering::SeqCst) - received;
+        assert!(ahead <= 4, "{ahead} frames taken ahead of the consumer");
+    }
+    assert_eq!((received, pulled.load(Ordering::SeqCst)), (20, 20));
+}

@@ -126,6 +126,68 @@ async fn a_retried_upload_reopens_the_file() {
     }
 }
 
+/// The part is read from the file on each attempt, not from a copy in memory: the responder
+/// rewrites the file after the first (failed) attempt, and the retry sends the new content.
+#[tokio::test]
+async fn each_attempt_streams_the_file_from_disk() {
+    use std::sync::{Arc, Mutex};
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+    struct RewriteOnFirst {
+        path: std::path::PathBuf,
+        seen: Arc<Mutex<Vec<Vec<u8>>>>,
+    }
+    impl Respond for RewriteOnFirst {
+        fn respond(&self, request: &Request) -> ResponseTemplate {
+            let recorded = vision_sdk_testkit::from_wiremock(request);
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(recorded.part("file").unwrap().content.to_vec());
+            if seen.len() == 1 {
+                // Same length, other bytes.
+                let mut changed = jpeg();
+                let last = changed.len() - 3;
+                changed[last] ^= 0xFF;
+                std::fs::write(&self.path, changed).unwrap();
+                return ResponseTemplate::new(503)
+                    .set_body_raw(br#"{"message": "busy"}"#.to_vec(), "application/json");
+            }
+            ResponseTemplate::new(200)
+                .set_body_raw(detection().to_string().into_bytes(), "application/json")
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dog.jpg");
+    std::fs::write(&path, jpeg()).unwrap();
+    let server = MockServer::start().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(any())
+        .respond_with(RewriteOnFirst {
+            path: path.clone(),
+            seen: Arc::clone(&seen),
+        })
+        .mount(&server)
+        .await;
+    let client = roboflow_infer::InferenceClient::builder()
+        .api_url(server.uri())
+        .api_key(support::KEY)
+        .mode(ApiMode::V0)
+        .env_lookup(|_| None)
+        .clock(std::sync::Arc::new(vision_sdk_common::ManualClock::new()))
+        .build()
+        .unwrap();
+    client
+        .infer("some-project/3", Image::from_path(&path))
+        .multipart_upload(true)
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], jpeg());
+    assert_eq!(seen[1], std::fs::read(&path).unwrap());
+    assert_ne!(seen[0], seen[1]);
+}
+
 #[tokio::test]
 async fn server_urls_stay_in_the_query_and_bad_combinations_send_nothing() {
     let mock = Mocked::start(v0_mock()).await;
@@ -195,6 +257,51 @@ async fn the_fake_reads_the_file_part() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+}
+
+#[tokio::test]
+async fn the_fake_refuses_a_form_without_a_file_part_as_the_server_does() {
+    let fake = FakeRoboflow::start().await;
+    let form = vision_sdk_common::reqwest::multipart::Form::new().text("image", "not here");
+    let response = vision_sdk_common::reqwest::Client::new()
+        .post(format!(
+            "{}/fake-od/1?api_key={}",
+            fake.base_url(),
+            roboflow_infer::testing::FAKE_API_KEY
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        body["message"],
+        "Expected image to be send in part named 'file' of multipart/form-data request"
+    );
+}
+
+/// `infer_on_stream` passes the upload form on to each frame.
+#[tokio::test]
+async fn infer_on_stream_frames_can_be_uploaded() {
+    use futures_util::StreamExt as _;
+    let fake = FakeRoboflow::start().await;
+    let client = fake.client_builder().mode(ApiMode::V0).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.jpg"), sample_jpeg()).unwrap();
+    let frames: Vec<_> = client
+        .infer_on_stream(
+            "fake-od/1",
+            roboflow_infer::FrameSource::directory(dir.path()),
+        )
+        .multipart_upload(true)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(frames.len(), 1);
+    assert!(frames[0].is_ok(), "{:?}", frames[0]);
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.part("file").unwrap().content.as_ref(), sample_jpeg());
 }
 
 #[cfg(feature = "image")]

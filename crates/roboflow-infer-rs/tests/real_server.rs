@@ -296,6 +296,60 @@ mod real_server {
     }
 
     #[tokio::test]
+    async fn infer_on_stream_over_a_directory_and_a_stream() {
+        use futures_util::StreamExt as _;
+        use roboflow_infer::{FrameId, FrameSource, StreamFrame};
+
+        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.jpg"), jpeg(320, 240)).unwrap();
+        std::fs::write(dir.path().join("b.JPG"), jpeg(640, 480)).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"skipped").unwrap();
+        for client in [s.v1(), s.v0()] {
+            let frames: Vec<StreamFrame> = client
+                .infer_on_stream(&s.tiny, FrameSource::directory(dir.path()))
+                .max_concurrent_requests(2)
+                .stream()
+                .map(Result::unwrap)
+                .collect()
+                .await;
+            let ids: Vec<FrameId> = frames.iter().map(|f| f.id.clone()).collect();
+            assert_eq!(
+                ids,
+                [
+                    FrameId::Path(dir.path().join("a.jpg")),
+                    FrameId::Path(dir.path().join("b.JPG"))
+                ]
+            );
+            assert_eq!(
+                boxes(&frames[0].result)[0],
+                ("dog".into(), 160, 120, 100, 38)
+            );
+            assert_eq!(
+                boxes(&frames[1].result)[0],
+                ("dog".into(), 320, 240, 200, 76)
+            );
+        }
+        // Decoded frames from a stream, numbered from 0.
+        let decoded = futures_util::stream::iter([(320, 240), (160, 120)])
+            .map(|(w, h)| Image::from_bytes(jpeg(w, h)));
+        let frames: Vec<StreamFrame> = s
+            .v1()
+            .infer_on_stream(&s.tiny, FrameSource::stream(decoded))
+            .stream()
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(frames[1].id, FrameId::Index(1));
+        assert_eq!(
+            frames[1].result.image().unwrap().first().unwrap().width,
+            160
+        );
+    }
+
+    #[tokio::test]
     async fn stub_models_of_every_task() {
         let Some(s) = server("stub_models_of_every_task") else {
             return;
@@ -372,6 +426,13 @@ mod real_server {
         assert!(interface.inputs.contains_key("image"), "{interface:?}");
         let status = c.validate_workflow(&spec).await.unwrap();
         assert_eq!(status.status, "ok");
+        // The block catalogue, also restricted to blocks that run without internet access.
+        let all = c.describe_blocks().await.unwrap();
+        let offline = c.describe_blocks().air_gapped(true).await.unwrap();
+        assert!(
+            all["blocks"].is_array() && offline["blocks"].is_array(),
+            "{offline}"
+        );
         let run = c
             .run_workflow_specification(spec)
             .images(
