@@ -74,6 +74,11 @@
 //! - **`image_type=numpy`** on the legacy route: a pickled NumPy array, which the server
 //!   unpickles only with `ALLOW_NUMPY_INPUT` (the hosted API refuses it), and which no Rust
 //!   caller has; images go as base64 (the default `image_type`), multipart, or `?image=`.
+//! - **Body members for the server's own use**: `model_type` (informational; the server takes
+//!   the task from the model, and the official client never sends it), `is_preview`
+//!   ("reserved, used internally by Roboflow") and `inner_workflow_dispatch_depth` (set by a
+//!   server dispatching to another). Core-model calls can still send anything with
+//!   [`CoreModelCall::param`].
 //!
 //! # Features
 //!

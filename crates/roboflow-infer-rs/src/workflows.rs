@@ -266,6 +266,7 @@ pub struct WorkflowCall {
     use_cache: bool,
     enable_profiling: bool,
     disable_sinks: Option<bool>,
+    debug: Option<bool>,
     options: CallOptions,
 }
 
@@ -282,6 +283,7 @@ impl WorkflowCall {
             use_cache: true,
             enable_profiling: false,
             disable_sinks: None,
+            debug: None,
             options: CallOptions::default(),
         }
     }
@@ -338,6 +340,14 @@ impl WorkflowCall {
         self.disable_sinks = Some(disable);
         self
     }
+    /// `debug`: what custom Python blocks print, and their `debug_traces`, come back in
+    /// [`WorkflowResponse::python_blocks_output_streams`] /
+    /// [`python_blocks_debug_traces`](WorkflowResponse::python_blocks_debug_traces)
+    /// (server 1.8.3; the official client has no such option).
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = Some(debug);
+        self
+    }
 
     /// Sends the call.
     pub async fn send(self) -> Result<WorkflowResponse> {
@@ -392,6 +402,7 @@ impl WorkflowCall {
         body.insert("use_cache", self.use_cache);
         body.insert("enable_profiling", self.enable_profiling);
         body.insert_opt("disable_sinks", self.disable_sinks);
+        body.insert_opt("debug", self.debug);
         body.insert("inputs", Value::Object(inputs));
         body.insert_opt("excluded_fields", self.excluded_fields.clone());
         body.insert_opt("workflow_version_id", self.workflow_version_id.clone());

@@ -897,6 +897,7 @@ async fn every_other_call_matches_the_specs() {
         .json("POST", "/my-ws/workflows/my-flow/describe_workload", 200, json!({}))
         .json("POST", "/workflows/describe_workload", 200, json!({}))
         .json("POST", "/workflows/validate", 200, json!({"status": "ok"}))
+        .json("POST", "/workflows/run", 200, json!({"outputs": [], "python_blocks_output_streams": {"step": "printed"}}))
         .json("GET", "/workflows/blocks/describe", 200, json!({"blocks": []}))
         .json("POST", "/workflows/blocks/describe", 200, json!({"blocks": []}))
         .json("GET", "/workflows/execution_engine/versions", 200, json!({"versions": ["1.0.0"]}))
@@ -949,6 +950,19 @@ async fn every_other_call_matches_the_specs() {
         .await
         .unwrap();
     c.describe_workload("my-ws", "my-flow").await.unwrap();
+    let debugged = c
+        .run_workflow_specification(spec.clone())
+        .debug(true)
+        .await
+        .unwrap();
+    assert_eq!(
+        debugged.python_blocks_output_streams,
+        Some(json!({"step": "printed"}))
+    );
+    assert_eq!(
+        mock.requests().last().unwrap().json().unwrap()["debug"],
+        true
+    );
     c.describe_specification_workload(spec.clone())
         .await
         .unwrap();
@@ -1008,6 +1022,16 @@ async fn every_other_call_matches_the_specs() {
     c.sam_segment_image(img())
         .point_coords(json!([[1, 2]]))
         .point_labels(json!([1]))
+        .await
+        .unwrap();
+    c.sam_segment_image(img())
+        .embeddings(json!([[0.1]]))
+        .embeddings_format("json")
+        .orig_im_size(json!([480, 640]))
+        .has_mask_input(true)
+        .mask_input(json!([[0.0]]))
+        .mask_input_format("json")
+        .use_mask_input_cache(false)
         .await
         .unwrap();
     c.sam2_embed_image(img()).await.unwrap();
