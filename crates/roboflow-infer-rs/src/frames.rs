@@ -182,10 +182,10 @@ pub(crate) fn scan_directory(directory: &Path, extensions: &[String]) -> Result<
         if !path.is_file() {
             continue;
         }
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
             continue;
         };
-        let tails = suffix_tails(name);
+        let tails = suffix_tails(&name);
         if wanted.iter().any(|w| tails.contains(w)) {
             found.push(path);
         }

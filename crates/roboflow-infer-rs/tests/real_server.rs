@@ -433,6 +433,15 @@ mod real_server {
             all["blocks"].is_array() && offline["blocks"].is_array(),
             "{offline}"
         );
+        // `debug` is accepted; without custom Python blocks there is no output to return.
+        let debugged = c
+            .run_workflow_specification(spec.clone())
+            .image("image", Image::from_bytes(jpeg(320, 240)))
+            .debug(true)
+            .await
+            .unwrap();
+        assert_eq!(debugged.outputs.len(), 1);
+        assert_eq!(debugged.python_blocks_output_streams, None);
         let run = c
             .run_workflow_specification(spec)
             .images(
