@@ -302,6 +302,20 @@ core_model! {
         format: &str,
         /// `multimask_output`.
         multimask_output: bool,
+        /// `embeddings`: an embedding from `sam_embed_image` instead of `image` / `image_id`.
+        embeddings: Value,
+        /// `embeddings_format` (`json` or `binary`).
+        embeddings_format: &str,
+        /// `orig_im_size`: `[height, width]` of the embedded image.
+        orig_im_size: Value,
+        /// `has_mask_input`: a low-resolution mask from a previous call is given.
+        has_mask_input: bool,
+        /// `mask_input`: that mask.
+        mask_input: Value,
+        /// `mask_input_format` (`json` or `binary`).
+        mask_input_format: &str,
+        /// `use_mask_input_cache`: take the mask from the server's cache.
+        use_mask_input_cache: bool,
     }
 }
 core_model! {

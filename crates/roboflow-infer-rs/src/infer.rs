@@ -4,7 +4,9 @@
 //!   with the image's base64 as the raw body (`Content-Type: application/json`, as the
 //!   official client sends it), or `?image=<url>` for [`Image::server_url`]. `format=image`
 //!   answers with the visualisation itself ([`InferenceResponse::Visualization`]). The task is
-//!   judged from the answer's shape ([`models::task_of_v0_response`]).
+//!   judged from the answer's shape ([`models::task_of_v0_response`]). With
+//!   [`multipart_upload`](InferCall::multipart_upload) the image goes as the `file` part of a
+//!   `multipart/form-data` body instead (raw bytes, a file streamed from disk).
 //! - **v1** (self-hosted): the model's description from `GET /model/registry` (loading it with
 //!   `POST /model/add` when missing; remembered unless the cache is off), then
 //!   `POST /infer/{task}` with a JSON body, up to `max_batch_size` images per request. Semantic
@@ -24,7 +26,7 @@ use serde_json::Value;
 use vision_sdk_common::http::HeaderValue;
 use vision_sdk_common::http::header::CONTENT_TYPE;
 use vision_sdk_common::internal::batch::{chunks, map_ordered};
-use vision_sdk_common::internal::execute::HttpResponse;
+use vision_sdk_common::internal::execute::{HttpResponse, MultipartField};
 use vision_sdk_common::reqwest::Method;
 
 use crate::client::{Body, CallOptions, InferenceClient, KeyIn};
@@ -116,6 +118,7 @@ pub struct InferCall<Out = InferenceResponse> {
     images: Vec<Image>,
     config: InferenceConfiguration,
     http_get: bool,
+    multipart: bool,
     options: CallOptions,
     _out: PhantomData<fn() -> Out>,
 }
@@ -128,12 +131,19 @@ impl<Out: InferOutput> InferCall<Out> {
             images,
             config: InferenceConfiguration::new(),
             http_get: false,
+            multipart: false,
             options: CallOptions::default(),
             _out: PhantomData,
         }
     }
 
     call_option_setters!();
+
+    /// The per-call timeout and retry policy, set at once (`infer_on_stream` per frame).
+    pub(crate) fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
 
     /// A per-call configuration, merged over the client's (what it sets wins).
     pub fn configuration(mut self, config: InferenceConfiguration) -> Self {
@@ -188,17 +198,45 @@ impl<Out: InferOutput> InferCall<Out> {
         self
     }
 
+    /// v0 only: each image as the `file` part of a `multipart/form-data` body (its raw
+    /// bytes, streamed from disk for a file: constant memory, and a third smaller than the
+    /// base64 body the official client sends). The legacy route takes both; the answer is the
+    /// same. [`Image::server_url`] images are still sent as `?image=<url>`.
+    ///
+    /// ```no_run
+    /// use roboflow_infer::{ApiMode, Image, InferenceClient};
+    /// # async fn run() -> roboflow_infer::Result<()> {
+    /// let client = InferenceClient::new("my-key")?; // hosted: v0 routes
+    /// let result = client
+    ///     .infer("my-project/3", Image::from_path("large-photo.jpg"))
+    ///     .multipart_upload(true)
+    ///     .await?;
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn multipart_upload(mut self, multipart: bool) -> Self {
+        self.multipart = multipart;
+        self
+    }
+
     /// Sends the call.
     pub async fn send(self) -> Result<Out> {
         if self.images.is_empty() {
             return Err(Error::InvalidInput("infer needs at least one image".into()));
+        }
+        if self.multipart && self.http_get {
+            return Err(Error::InvalidInput(
+                "the GET form of the legacy route has no body: multipart_upload and http_get exclude each other"
+                    .into(),
+            ));
         }
         let model_id = checked_model_id(&self.model_id)?.to_owned();
         let config = self.client.inner.config.overridden_by(&self.config);
         let results = match self.client.mode() {
             ApiMode::V0 => self.v0(&model_id, &config).await?,
             ApiMode::V1 => {
-                if self.http_get {
+                if self.http_get || self.multipart {
                     return Err(Error::WrongClientMode {
                         operation: OP,
                         needed: ApiMode::V0,
@@ -223,6 +261,7 @@ impl<Out: InferOutput> InferCall<Out> {
         let query = config.v0_query();
         let concurrency = config.effective_max_concurrent_requests();
         let http_get = self.http_get;
+        let multipart = self.multipart;
         let results = map_ordered(self.images.iter().cloned(), concurrency, |image| {
             let url = url.clone();
             let query = query.clone();
@@ -232,6 +271,26 @@ impl<Out: InferOutput> InferCall<Out> {
             async move {
                 let client = &client;
                 let config = &config;
+                if multipart && !image.is_server_url() {
+                    let (source, ratio) = image.upload_source(client, &options, bounds).await?;
+                    let spec = client
+                        .request(Method::POST, url, KeyIn::Query)
+                        .query(query.iter().map(|(k, v)| (*k, v.as_str())));
+                    let spec = client.with_service_secret(spec, config).multipart(vec![
+                        MultipartField::Media {
+                            name: "file".into(),
+                            source,
+                        },
+                    ]);
+                    let response = client
+                        .execute(OP, RetryClass::Inference, spec, &options)
+                        .await?;
+                    let mut result = decode_v0(&response)?;
+                    if let Some(ratio) = ratio {
+                        rescale_response(&mut result, ratio);
+                    }
+                    return Ok(result);
+                }
                 let loaded = image.load(client, &options).await?;
                 let (loaded, ratio) = downsize(loaded, bounds).await?;
                 let method = if http_get { Method::GET } else { Method::POST };

@@ -13,9 +13,9 @@
 
 use std::path::{Path, PathBuf};
 
-use vision_sdk_common::MediaInput;
 use vision_sdk_common::bytes::Bytes;
 use vision_sdk_common::reqwest::Url;
+use vision_sdk_common::{MediaInput, MediaSource};
 
 use crate::client::{CallOptions, InferenceClient};
 use crate::error::{Error, Result};
@@ -132,6 +132,23 @@ impl Image {
         matches!(self.repr, Repr::ServerUrl(_))
     }
 
+    /// The encoded bytes, for an image made from bytes (also each frame
+    /// [`infer_on_stream`](crate::InferenceClient::infer_on_stream) read from a file).
+    pub fn as_bytes(&self) -> Option<&Bytes> {
+        match &self.repr {
+            Repr::Media(media) => media.bytes(),
+            _ => None,
+        }
+    }
+
+    /// The file, for an image made with [`Image::from_path`].
+    pub fn path(&self) -> Option<&Path> {
+        match &self.repr {
+            Repr::Media(media) => media.path(),
+            _ => None,
+        }
+    }
+
     /// Loads the image: reads the file, fetches the URL, encodes pixels.
     pub(crate) async fn load(
         &self,
@@ -158,6 +175,51 @@ impl Image {
                 Ok(Loaded::Bytes(source.read_all().await?))
             }
         }
+    }
+}
+
+impl Image {
+    /// The image as a [`MediaSource`] for a multipart upload, and the ratio to rescale the
+    /// answer by. A file is not read here: the source re-opens and streams it for every attempt
+    /// (constant memory). With downsizing bounds the image is loaded (it must be decoded) and
+    /// sent as the shrunk JPEG when it is larger than the bounds. Base64 text is decoded (the
+    /// part carries raw bytes). A server-fetched URL has no upload form.
+    pub(crate) async fn upload_source(
+        &self,
+        client: &InferenceClient,
+        options: &CallOptions,
+        bounds: Option<(u32, u32)>,
+    ) -> Result<(MediaSource, Option<f64>)> {
+        if bounds.is_none()
+            && let Repr::Media(media) = &self.repr
+            && media.url().is_none()
+        {
+            return Ok((media.resolve(95).await?, None));
+        }
+        let loaded = self.load(client, options).await?;
+        let (loaded, ratio) = downsize(loaded, bounds).await?;
+        let bytes = match loaded {
+            Loaded::Bytes(bytes) => bytes,
+            Loaded::Base64(text) => {
+                Bytes::from(crate::models::decode_base64(text.trim()).map_err(|e| {
+                    Error::InvalidInput(format!(
+                        "the base64 image cannot be decoded for a multipart upload: {e}"
+                    ))
+                })?)
+            }
+            Loaded::ServerUrl(_) => {
+                return Err(Error::InvalidInput(
+                    "an Image::server_url image has no multipart upload form".into(),
+                ));
+            }
+        };
+        let source = MediaSource::from_bytes(bytes.clone()).unwrap_or_else(|_| {
+            MediaSource::from_bytes_with_mime(
+                bytes,
+                vision_sdk_common::mime::APPLICATION_OCTET_STREAM,
+            )
+        });
+        Ok((source, ratio))
     }
 }
 

@@ -31,13 +31,19 @@
 //!   official client has none); retries as upstream ([`retry`]).
 //! - Inference: [`InferenceClient::infer`] / [`infer_many`](InferenceClient::infer_many) in both
 //!   route styles (see the `infer` builder, [`InferCall`]), images from paths, bytes, URLs
-//!   fetched under a [`UrlInputPolicy`], URLs the server fetches, base64, decoded pixels.
+//!   fetched under a [`UrlInputPolicy`], URLs the server fetches, base64, decoded pixels;
+//!   on v0 also as a streamed `multipart/form-data` upload
+//!   ([`multipart_upload`](InferCall::multipart_upload)).
+//! - Frames: [`InferenceClient::infer_on_stream`] (a [`Stream`](futures_core::Stream) of
+//!   `(id, frame, result)` over a [`FrameSource`]: a directory, an iterator or a stream of
+//!   images).
 //! - Video: [`InferenceClient::infer_on_video`] (action recognition; v1 and v0).
 //! - Model registry: `list_loaded_models`, `load_model`, `unload_model`, `unload_all_models`,
 //!   `get_model_description`, `start_model_legacy`, `clear_cache_legacy`.
 //! - Workflows: `run_workflow`, `run_workflow_specification`, the deprecated
 //!   `infer_from_workflow*`, `describe_workflow_interface` (named and inline),
-//!   `describe_workload`, `validate_workflow`, `describe_blocks`, `execution_engine_versions`,
+//!   `describe_workload`, `validate_workflow`, `describe_blocks` (GET and POST forms,
+//!   `air_gapped`), `execution_engine_versions`,
 //!   `workflow_definition_schema`, `workflow_block_dynamic_outputs`.
 //! - Server: `get_server_info`, `healthz`, `readiness`, `metrics`, `logs`, `device_stats`.
 //! - Core models ([`CoreModelCall`]): OCR (doctr, TrOCR, EasyOCR, PP-OCR), CLIP, Perception
@@ -60,8 +66,19 @@
 //! - **Dashboard** (`/dashboard.html`): a UI page.
 //! - **Gaze detection**: removed by the server (410 Gone); [`InferenceClient::detect_gazes`]
 //!   fails as the official `detect_gazes` does, without a request.
-//! - `infer_on_stream` (frames of a local video through OpenCV) and the directory scan: use the
-//!   `image` crate or a video decoder and [`InferenceClient::infer_many`].
+//! - **Decoding video locally** (the official `infer_on_stream` with a video file, RTSP URL or
+//!   webcam, read through OpenCV): needs FFmpeg/GStreamer or a large codec stack, far heavier
+//!   than an HTTP client. [`InferenceClient::infer_on_stream`] takes frames you decode
+//!   ([`FrameSource::stream`]) and scans directories; a clip is sent whole to an
+//!   action-recognition model by [`InferenceClient::infer_on_video`].
+//! - **`image_type=numpy`** on the legacy route: a pickled NumPy array, which the server
+//!   unpickles only with `ALLOW_NUMPY_INPUT` (the hosted API refuses it), and which no Rust
+//!   caller has; images go as base64 (the default `image_type`), multipart, or `?image=`.
+//! - **Body members for the server's own use**: `model_type` (informational; the server takes
+//!   the task from the model, and the official client never sends it), `is_preview`
+//!   ("reserved, used internally by Roboflow") and `inner_workflow_dispatch_depth` (set by a
+//!   server dispatching to another). Core-model calls can still send anything with
+//!   [`CoreModelCall::param`].
 //!
 //! # Features
 //!
@@ -82,6 +99,7 @@ mod core_models;
 #[cfg(feature = "image")]
 pub mod draw;
 mod error;
+pub mod frames;
 mod infer;
 mod input;
 pub mod mode;
@@ -104,6 +122,7 @@ pub use client::{
 };
 pub use core_models::*;
 pub use error::{Error, Result};
+pub use frames::{FrameId, FrameSource, OnStreamCall, StreamFrame};
 pub use infer::{InferCall, InferOutput};
 pub use input::Image;
 pub use models::InferenceResponse;
@@ -111,7 +130,7 @@ pub use server::LogsCall;
 pub use streams::ConsumeCall;
 pub use url_input::UrlInputPolicy;
 pub use video::{Video, VideoCall};
-pub use workflows::{DescribeInterfaceCall, WorkflowCall};
+pub use workflows::{DescribeBlocksCall, DescribeInterfaceCall, WorkflowCall};
 
 pub use config::{
     ApiKeyTransport, Confidence, InferenceConfiguration, MaskDecodeMode, MaskFormat,

@@ -4,10 +4,17 @@
 //!   `POST /infer/action_recognition` with `{model_id, video: {type, value}, class_filter?}`.
 //! - v0: `POST /{project}/{version}` with the video's base64 as the body
 //!   (`Content-Type: application/x-www-form-urlencoded`, as upstream) or `?image=<url>` for a
-//!   server-fetched URL; `class_filter` comma-joined.
+//!   server-fetched URL; `class_filter` comma-joined. With
+//!   [`multipart_upload`](VideoCall::multipart_upload) the clip goes as the `file` part of a
+//!   `multipart/form-data` body instead (raw bytes streamed from disk: the base64 body is a
+//!   third larger and held whole in memory).
+//! - `include_candidates` (server 1.8.3; the official client never sends it): the v1 body
+//!   member or the v0 query parameter.
 
 use vision_sdk_common::http::HeaderValue;
 use vision_sdk_common::reqwest::Method;
+
+use vision_sdk_common::internal::execute::MultipartField;
 
 use crate::client::{Body, CallOptions, InferenceClient, KeyIn};
 use crate::error::{Error, Result};
@@ -67,6 +74,8 @@ impl InferenceClient {
             model_id: model_id.into(),
             video: video.into(),
             config: InferenceConfiguration::new(),
+            include_candidates: None,
+            multipart: false,
             options: CallOptions::default(),
         }
     }
@@ -80,6 +89,8 @@ pub struct VideoCall {
     model_id: String,
     video: Video,
     config: InferenceConfiguration,
+    include_candidates: Option<bool>,
+    multipart: bool,
     options: CallOptions,
 }
 
@@ -89,6 +100,18 @@ impl VideoCall {
     /// `class_filter`: only these actions.
     pub fn class_filter<I: IntoIterator<Item = S>, S: Into<String>>(mut self, classes: I) -> Self {
         self.config.class_filter = Some(classes.into_iter().map(Into::into).collect());
+        self
+    }
+    /// `include_candidates`: also the raw scored candidates, before merging (server 1.8.3).
+    pub fn include_candidates(mut self, include: bool) -> Self {
+        self.include_candidates = Some(include);
+        self
+    }
+    /// v0 only: the clip as the `file` part of a `multipart/form-data` body (raw bytes, a
+    /// file streamed from disk) instead of the base64 body. A server-fetched URL is still
+    /// sent as `?image=<url>`.
+    pub fn multipart_upload(mut self, multipart: bool) -> Self {
+        self.multipart = multipart;
         self
     }
     /// A per-call configuration (confidence, …), merged over the client's.
@@ -103,6 +126,11 @@ impl VideoCall {
         let model_id = checked_model_id(&self.model_id)?.to_owned();
         let config = client.inner.config.overridden_by(&self.config);
         match client.mode() {
+            ApiMode::V1 if self.multipart => Err(Error::WrongClientMode {
+                operation: OP,
+                needed: ApiMode::V0,
+                mode: ApiMode::V1,
+            }),
             ApiMode::V1 => {
                 let description = client.describe_model(OP, &model_id, true).await?;
                 let members = config
@@ -115,6 +143,7 @@ impl VideoCall {
                 for (name, value) in members.iter() {
                     body.insert(name, value.clone());
                 }
+                body.insert_opt("include_candidates", self.include_candidates);
                 let spec = client.request(
                     Method::POST,
                     client.url(&["infer", "action_recognition"]),
@@ -136,12 +165,30 @@ impl VideoCall {
                     .request(Method::POST, client.url(&[project, version]), KeyIn::Query)
                     .query(config.v0_query());
                 let spec = client.with_service_secret(spec, &config);
+                let spec = match self.include_candidates {
+                    Some(include) => {
+                        spec.query([("include_candidates", if include { "true" } else { "false" })])
+                    }
+                    None => spec,
+                };
                 let form = HeaderValue::from_static("application/x-www-form-urlencoded");
-                let spec = match self.video.0.load(client, &self.options).await? {
-                    Loaded::ServerUrl(url) => spec
-                        .query([("image", url.as_str())])
-                        .bytes(Default::default(), form),
-                    other => spec.bytes(other.base64().unwrap_or_default().into(), form),
+                let spec = if self.multipart && !self.video.0.is_server_url() {
+                    let (source, _) = self
+                        .video
+                        .0
+                        .upload_source(client, &self.options, None)
+                        .await?;
+                    spec.multipart(vec![MultipartField::Media {
+                        name: "file".into(),
+                        source,
+                    }])
+                } else {
+                    match self.video.0.load(client, &self.options).await? {
+                        Loaded::ServerUrl(url) => spec
+                            .query([("image", url.as_str())])
+                            .bytes(Default::default(), form),
+                        other => spec.bytes(other.base64().unwrap_or_default().into(), form),
+                    }
                 };
                 let response = client
                     .execute(OP, RetryClass::Inference, spec, &self.options)

@@ -163,45 +163,43 @@ impl InferenceClient {
         .await
     }
 
-    /// `GET /workflows/blocks/describe`: every block's manifest and the kinds (as JSON).
-    pub async fn describe_blocks(&self) -> Result<Value> {
-        let spec = self.request(
-            Method::GET,
-            self.url(&["workflows", "blocks", "describe"]),
-            KeyIn::None,
-        );
-        self.execute_json(
-            "describe_blocks",
-            RetryClass::Never,
-            spec,
-            &CallOptions::default(),
-        )
-        .await
+    /// `GET /workflows/blocks/describe`: every block's manifest and the kinds (as JSON);
+    /// `.air_gapped(true)` asks for the blocks that run without internet access.
+    ///
+    /// ```no_run
+    /// # async fn run(client: roboflow_infer::InferenceClient) -> roboflow_infer::Result<()> {
+    /// let all = client.describe_blocks().await?;
+    /// let offline = client.describe_blocks().air_gapped(true).await?;
+    /// # let _ = (all, offline);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn describe_blocks(&self) -> DescribeBlocksCall {
+        DescribeBlocksCall {
+            client: self.clone(),
+            body: None,
+            air_gapped: None,
+            options: CallOptions::default(),
+        }
     }
 
     /// `POST /workflows/blocks/describe`: the catalogue including dynamic (Python) blocks
-    /// and for a given execution-engine version.
-    pub async fn describe_blocks_with(
+    /// and for a given execution-engine version (`.air_gapped(..)` as for
+    /// [`describe_blocks`](Self::describe_blocks)).
+    pub fn describe_blocks_with(
         &self,
         dynamic_blocks_definitions: Option<Value>,
         execution_engine_version: Option<&str>,
-    ) -> Result<Value> {
+    ) -> DescribeBlocksCall {
         let mut body = Body::new();
         body.insert_opt("dynamic_blocks_definitions", dynamic_blocks_definitions);
         body.insert_opt("execution_engine_version", execution_engine_version);
-        let spec = self.request(
-            Method::POST,
-            self.url(&["workflows", "blocks", "describe"]),
-            KeyIn::Body,
-        );
-        let spec = Self::json_body(spec, &body)?;
-        self.execute_json(
-            "describe_blocks",
-            RetryClass::Never,
-            spec,
-            &CallOptions::default(),
-        )
-        .await
+        DescribeBlocksCall {
+            client: self.clone(),
+            body: Some(body),
+            air_gapped: None,
+            options: CallOptions::default(),
+        }
     }
 
     /// `GET /workflows/execution_engine/versions`.
@@ -268,6 +266,7 @@ pub struct WorkflowCall {
     use_cache: bool,
     enable_profiling: bool,
     disable_sinks: Option<bool>,
+    debug: Option<bool>,
     options: CallOptions,
 }
 
@@ -284,6 +283,7 @@ impl WorkflowCall {
             use_cache: true,
             enable_profiling: false,
             disable_sinks: None,
+            debug: None,
             options: CallOptions::default(),
         }
     }
@@ -340,6 +340,14 @@ impl WorkflowCall {
         self.disable_sinks = Some(disable);
         self
     }
+    /// `debug`: what custom Python blocks print, and their `debug_traces`, come back in
+    /// [`WorkflowResponse::python_blocks_output_streams`] /
+    /// [`python_blocks_debug_traces`](WorkflowResponse::python_blocks_debug_traces)
+    /// (server 1.8.3; the official client has no such option).
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = Some(debug);
+        self
+    }
 
     /// Sends the call.
     pub async fn send(self) -> Result<WorkflowResponse> {
@@ -394,6 +402,7 @@ impl WorkflowCall {
         body.insert("use_cache", self.use_cache);
         body.insert("enable_profiling", self.enable_profiling);
         body.insert_opt("disable_sinks", self.disable_sinks);
+        body.insert_opt("debug", self.debug);
         body.insert("inputs", Value::Object(inputs));
         body.insert_opt("excluded_fields", self.excluded_fields.clone());
         body.insert_opt("workflow_version_id", self.workflow_version_id.clone());
@@ -501,3 +510,50 @@ impl DescribeInterfaceCall {
 }
 
 into_future!(DescribeInterfaceCall => Value);
+
+/// The builder of [`InferenceClient::describe_blocks`] and
+/// [`InferenceClient::describe_blocks_with`]; `.send()` or `.await` it.
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until it is sent or awaited"]
+pub struct DescribeBlocksCall {
+    client: InferenceClient,
+    /// `None`: the `GET` form; `Some`: the `POST` form with this body.
+    body: Option<Body>,
+    air_gapped: Option<bool>,
+    options: CallOptions,
+}
+
+impl DescribeBlocksCall {
+    call_option_setters!();
+
+    /// `?air_gapped=`: only the blocks usable without internet access (server default false).
+    pub fn air_gapped(mut self, air_gapped: bool) -> Self {
+        self.air_gapped = Some(air_gapped);
+        self
+    }
+
+    /// Sends the call (not retried).
+    pub async fn send(self) -> Result<Value> {
+        let client = &self.client;
+        let url = client.url(&["workflows", "blocks", "describe"]);
+        let spec = match &self.body {
+            None => client.request(Method::GET, url, KeyIn::None),
+            Some(_) => client.request(Method::POST, url, KeyIn::Body),
+        };
+        let spec = match self.air_gapped {
+            Some(air_gapped) => {
+                spec.query([("air_gapped", if air_gapped { "true" } else { "false" })])
+            }
+            None => spec,
+        };
+        let spec = match &self.body {
+            Some(body) => InferenceClient::json_body(spec, body)?,
+            None => spec,
+        };
+        client
+            .execute_json("describe_blocks", RetryClass::Never, spec, &self.options)
+            .await
+    }
+}
+
+into_future!(DescribeBlocksCall => Value);

@@ -26,6 +26,18 @@ fn client_and_calls_are_send_sync_clone_static() {
     assert_call::<roboflow_infer::WorkflowCall>();
     assert_call::<roboflow_infer::CoreModelCall<roboflow_infer::Lmm>>();
     assert_call::<roboflow_infer::LogsCall>();
+    assert_call::<roboflow_infer::DescribeBlocksCall>();
+    assert_call::<roboflow_infer::VideoCall>();
+    // `infer_on_stream`: the builder and its stream can move to another task.
+    fn assert_send<T: Send + 'static>(_: &T) {}
+    let client = InferenceClient::builder()
+        .api_url("http://127.0.0.1:9")
+        .env_lookup(|_| None)
+        .build()
+        .unwrap();
+    let call = client.infer_on_stream("a/1", roboflow_infer::FrameSource::images([image()]));
+    assert_send(&call);
+    assert_send(&call.stream());
 }
 
 #[tokio::test]

@@ -304,6 +304,93 @@ async fn v0_infer_path_cfg_and_list() {
     assert_golden("v0_infer_header_transport", &mock.requests(), &g);
 }
 
+/// `results.json: v0_infer_numpy_client_resize`: a 2000×1500 array on v0 with client
+/// downsizing on: sent at the `default_max_input_size` bound (1024×768, ratio 0.512), the
+/// answer (the mock's fixed 640×480 detection) rescaled by 1 / 0.512.
+#[cfg(feature = "image")]
+#[tokio::test]
+async fn v0_infer_numpy_client_resize() {
+    let Some(g) = scenario("v0_infer_numpy_client_resize") else {
+        return;
+    };
+    let mock = Mocked::start(v0_mock()).await;
+    let client = mock.builder().mode(ApiMode::V0).build().unwrap();
+    let big = image::DynamicImage::new_rgb8(2000, 1500);
+    let result = client
+        .infer("some-project/3", Image::from_dynamic_image(big))
+        .client_downsizing(true)
+        .await
+        .unwrap();
+    let requests = mock.requests();
+    assert_golden("v0_infer_numpy_client_resize", &requests, &g);
+    let sent =
+        roboflow_infer::models::decode_base64(std::str::from_utf8(&requests[0].body).unwrap())
+            .unwrap();
+    assert_eq!(
+        roboflow_infer::testing::image_size(&sent),
+        Some((1024, 768))
+    );
+    assert_eq!(serde_json::to_value(&result).unwrap(), g["returned"]);
+}
+
+/// `results.json: v1_infer_async`: the official `infer_async` (aiohttp) with the model in the
+/// registry: the registry, then the inference. Every call here is async; several at once
+/// send the same requests each.
+#[tokio::test]
+async fn v1_infer_async() {
+    let Some(g) = scenario("v1_infer_async") else {
+        return;
+    };
+    let mock = Mocked::start(v1_infer_script(
+        od_registry(),
+        None,
+        "/infer/object_detection",
+    ))
+    .await;
+    let result = mock
+        .client()
+        .infer("some-project/3", Image::from_bytes(jpeg()))
+        .await
+        .unwrap();
+    assert_golden("v1_infer_async", &mock.requests(), &g);
+    assert_eq!(serde_json::to_value(&result).unwrap(), g["returned"]);
+
+    // Three calls spawned at once, on clients without the description cache (the official
+    // client asks the registry on every call): each pair of requests is the golden one.
+    let mock = Mocked::start(v1_infer_script(
+        od_registry(),
+        None,
+        "/infer/object_detection",
+    ))
+    .await;
+    let client = mock
+        .builder()
+        .model_description_cache(false)
+        .build()
+        .unwrap();
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            tokio::spawn(
+                client
+                    .infer("some-project/3", Image::from_bytes(jpeg()))
+                    .into_future(),
+            )
+        })
+        .collect();
+    for call in calls {
+        let result = call.await.unwrap().unwrap();
+        assert_eq!(serde_json::to_value(&result).unwrap(), g["returned"]);
+    }
+    let requests = mock.requests();
+    let (registry, infers): (Vec<_>, Vec<_>) = requests
+        .into_iter()
+        .partition(|r| r.path == "/model/registry");
+    assert_eq!((registry.len(), infers.len()), (3, 3));
+    for (r, i) in registry.into_iter().zip(infers) {
+        assert_golden("v1_infer_async", &[r, i], &g);
+    }
+}
+
 #[tokio::test]
 async fn v0_local_errors_send_nothing() {
     let mock = Mocked::start(v0_mock()).await;
@@ -810,6 +897,7 @@ async fn every_other_call_matches_the_specs() {
         .json("POST", "/my-ws/workflows/my-flow/describe_workload", 200, json!({}))
         .json("POST", "/workflows/describe_workload", 200, json!({}))
         .json("POST", "/workflows/validate", 200, json!({"status": "ok"}))
+        .json("POST", "/workflows/run", 200, json!({"outputs": [], "python_blocks_output_streams": {"step": "printed"}}))
         .json("GET", "/workflows/blocks/describe", 200, json!({"blocks": []}))
         .json("POST", "/workflows/blocks/describe", 200, json!({"blocks": []}))
         .json("GET", "/workflows/execution_engine/versions", 200, json!({"versions": ["1.0.0"]}))
@@ -862,12 +950,48 @@ async fn every_other_call_matches_the_specs() {
         .await
         .unwrap();
     c.describe_workload("my-ws", "my-flow").await.unwrap();
+    let debugged = c
+        .run_workflow_specification(spec.clone())
+        .debug(true)
+        .await
+        .unwrap();
+    assert_eq!(
+        debugged.python_blocks_output_streams,
+        Some(json!({"step": "printed"}))
+    );
+    assert_eq!(
+        mock.requests().last().unwrap().json().unwrap()["debug"],
+        true
+    );
     c.describe_specification_workload(spec.clone())
         .await
         .unwrap();
     assert_eq!(c.validate_workflow(&spec).await.unwrap().status, "ok");
     c.describe_blocks().await.unwrap();
     c.describe_blocks_with(None, Some("1.0.0")).await.unwrap();
+    let before = mock.requests().len();
+    c.describe_blocks().air_gapped(true).await.unwrap();
+    c.describe_blocks_with(None, None)
+        .air_gapped(false)
+        .await
+        .unwrap();
+    let air: Vec<_> = mock.requests()[before..]
+        .iter()
+        .map(|r| (r.method.clone(), r.query.clone()))
+        .collect();
+    assert_eq!(
+        air,
+        [
+            (
+                "GET".to_owned(),
+                vec![("air_gapped".to_owned(), "true".to_owned())]
+            ),
+            (
+                "POST".to_owned(),
+                vec![("air_gapped".to_owned(), "false".to_owned())]
+            ),
+        ]
+    );
     c.execution_engine_versions().await.unwrap();
     c.workflow_definition_schema().await.unwrap();
     c.workflow_block_dynamic_outputs(&json!({"type": "x", "name": "s"}))
@@ -898,6 +1022,16 @@ async fn every_other_call_matches_the_specs() {
     c.sam_segment_image(img())
         .point_coords(json!([[1, 2]]))
         .point_labels(json!([1]))
+        .await
+        .unwrap();
+    c.sam_segment_image(img())
+        .embeddings(json!([[0.1]]))
+        .embeddings_format("json")
+        .orig_im_size(json!([480, 640]))
+        .has_mask_input(true)
+        .mask_input(json!([[0.0]]))
+        .mask_input_format("json")
+        .use_mask_input_cache(false)
         .await
         .unwrap();
     c.sam2_embed_image(img()).await.unwrap();

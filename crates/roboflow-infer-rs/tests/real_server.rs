@@ -259,6 +259,97 @@ mod real_server {
     }
 
     #[tokio::test]
+    async fn v0_multipart_upload_from_a_file() {
+        let Some(s) = server("v0_multipart_upload_from_a_file") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frame.jpg");
+        std::fs::write(&path, jpeg(320, 240)).unwrap();
+        let c = s.v0();
+        // The `file` part of a multipart body: the same answer as the base64 body.
+        let result = c
+            .infer(&s.tiny, Image::from_path(&path))
+            .multipart_upload(true)
+            .await
+            .unwrap();
+        assert_eq!(boxes(&result)[0], ("dog".into(), 160, 120, 100, 38));
+        let low = c
+            .infer(&s.tiny, Image::from_path(&path))
+            .multipart_upload(true)
+            .confidence_threshold(0.2)
+            .await
+            .unwrap();
+        assert_eq!(boxes(&low).len(), 3);
+        // Downsized before the upload (2000×1500 → the v0 bound), rescaled back.
+        let big = dir.path().join("big.jpg");
+        std::fs::write(&big, jpeg(2000, 1500)).unwrap();
+        let result = c
+            .infer(&s.tiny, Image::from_path(&big))
+            .multipart_upload(true)
+            .client_downsizing(true)
+            .await
+            .unwrap();
+        let size = result.image().unwrap().first().unwrap();
+        assert_eq!((size.width, size.height), (2000, 1500));
+        assert_eq!(boxes(&result)[0].0, "dog");
+    }
+
+    #[tokio::test]
+    async fn infer_on_stream_over_a_directory_and_a_stream() {
+        use futures_util::StreamExt as _;
+        use roboflow_infer::{FrameId, FrameSource, StreamFrame};
+
+        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.jpg"), jpeg(320, 240)).unwrap();
+        std::fs::write(dir.path().join("b.JPG"), jpeg(640, 480)).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"skipped").unwrap();
+        for client in [s.v1(), s.v0()] {
+            let frames: Vec<StreamFrame> = client
+                .infer_on_stream(&s.tiny, FrameSource::directory(dir.path()))
+                .max_concurrent_requests(2)
+                .stream()
+                .map(Result::unwrap)
+                .collect()
+                .await;
+            let ids: Vec<FrameId> = frames.iter().map(|f| f.id.clone()).collect();
+            assert_eq!(
+                ids,
+                [
+                    FrameId::Path(dir.path().join("a.jpg")),
+                    FrameId::Path(dir.path().join("b.JPG"))
+                ]
+            );
+            assert_eq!(
+                boxes(&frames[0].result)[0],
+                ("dog".into(), 160, 120, 100, 38)
+            );
+            assert_eq!(
+                boxes(&frames[1].result)[0],
+                ("dog".into(), 320, 240, 200, 76)
+            );
+        }
+        // Decoded frames from a stream, numbered from 0.
+        let decoded = futures_util::stream::iter([(320, 240), (160, 120)])
+            .map(|(w, h)| Image::from_bytes(jpeg(w, h)));
+        let frames: Vec<StreamFrame> = s
+            .v1()
+            .infer_on_stream(&s.tiny, FrameSource::stream(decoded))
+            .stream()
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(frames[1].id, FrameId::Index(1));
+        assert_eq!(
+            frames[1].result.image().unwrap().first().unwrap().width,
+            160
+        );
+    }
+
+    #[tokio::test]
     async fn stub_models_of_every_task() {
         let Some(s) = server("stub_models_of_every_task") else {
             return;
@@ -335,6 +426,22 @@ mod real_server {
         assert!(interface.inputs.contains_key("image"), "{interface:?}");
         let status = c.validate_workflow(&spec).await.unwrap();
         assert_eq!(status.status, "ok");
+        // The block catalogue, also restricted to blocks that run without internet access.
+        let all = c.describe_blocks().await.unwrap();
+        let offline = c.describe_blocks().air_gapped(true).await.unwrap();
+        assert!(
+            all["blocks"].is_array() && offline["blocks"].is_array(),
+            "{offline}"
+        );
+        // `debug` is accepted; without custom Python blocks there is no output to return.
+        let debugged = c
+            .run_workflow_specification(spec.clone())
+            .image("image", Image::from_bytes(jpeg(320, 240)))
+            .debug(true)
+            .await
+            .unwrap();
+        assert_eq!(debugged.outputs.len(), 1);
+        assert_eq!(debugged.python_blocks_output_streams, None);
         let run = c
             .run_workflow_specification(spec)
             .images(

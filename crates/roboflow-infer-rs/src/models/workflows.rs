@@ -165,6 +165,12 @@ pub struct WorkflowResponse {
     /// The profiler's trace (`enable_profiling`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profiler_trace: Option<Vec<serde_json::Map<String, Value>>>,
+    /// What custom Python blocks printed (stdout/stderr), with `debug(true)` (server 1.8.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_blocks_output_streams: Option<Value>,
+    /// The blocks' `debug_traces` values, with `debug(true)` (server 1.8.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_blocks_debug_traces: Option<Value>,
 }
 
 /// `describe_interface`: what a workflow takes and gives (`DescribeInterfaceResponse`).

@@ -4,8 +4,9 @@
 //! [`FakeRoboflow`] answers like a self-hosted 1.8.3 server (v1 routes) and like the hosted
 //! legacy route (v0): a model registry that `/model/add` fills (known models: `fake-od/1`,
 //! `fake-seg/1`, `fake-cls/1`, `coco/3`, any `<project>/0` stub), `/infer/{task}` and
-//! `POST /{project}/{version}` with one `dog` detection centred on the image (its size read
-//! from the JPEG/PNG header, so rescaling is visible), `format=image` echoing the image,
+//! `POST /{project}/{version}` (a base64 body, a `multipart/form-data` `file` part, or
+//! `?image=`) with one `dog` detection centred on the image (its size read from the JPEG/PNG
+//! header, so rescaling is visible), `format=image` echoing the image,
 //! named and inline workflow runs (one output per image), `/info`, `/healthz`, `/readiness`,
 //! and FastAPI's `404 {"detail": "Not Found"}` for any other route. It checks the key (query,
 //! body member or `Authorization: Bearer`) when started with one, records every request, and
@@ -374,9 +375,22 @@ impl State {
             {
                 let model_id = format!("{project}/{version}");
                 let description = known_model(&model_id);
-                let bytes = if let Some(url) = request.query_value("image") {
-                    let _ = url;
+                let multipart = request
+                    .content_type()
+                    .is_some_and(|ct| ct.to_ascii_lowercase().contains("multipart/form-data"));
+                let bytes = if request.query_value("image").is_some() {
                     None
+                } else if multipart {
+                    // The server's `parse_body_content_for_legacy_request_handler`.
+                    match request.part("file") {
+                        Some(part) => Some(part.content.to_vec()),
+                        None => {
+                            return json_response(
+                                400,
+                                json!({"message": "Expected image to be send in part named 'file' of multipart/form-data request"}),
+                            );
+                        }
+                    }
                 } else {
                     match decode_base64(String::from_utf8_lossy(&request.body).trim()) {
                         Ok(bytes) => Some(bytes),

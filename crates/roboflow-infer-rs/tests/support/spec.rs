@@ -56,7 +56,8 @@ pub const UNDECLARED_BUT_SENT: &[(&str, &str)] = &[
 /// * `True`/`False`: the official client formats query booleans with Python's `str()`, and
 ///   pydantic parses them; the golden requests have them, so this crate sends them too;
 /// * the legacy route `/{dataset_id}/{version_id}` reads a raw base64 (or form) body with
-///   `request.body()`, which the spec does not declare;
+///   `request.body()`, or a `multipart/form-data` `file` part with `request.form()`, neither
+///   of which the spec declares;
 /// * `id` in the CLIP / core-model bodies: declared required, but the server fills it (the
 ///   official client never sends it).
 pub const TOLERATED: &[(&str, &str)] = &[
