@@ -81,6 +81,7 @@ pub mod raw;
 pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 
 pub use client::{
     DEFAULT_BASE_URL, DEFAULT_TIMEOUT, DetectorRef, ENV_API_KEY, ENV_BASE_URL,
@@ -103,6 +104,7 @@ pub use labels::{AddLabel, LabelAnswer, create_roi};
 pub use mlbinary::MlBinaries;
 pub use raw::{GenericApiRequest, RawResponse};
 pub use retry::{default_retry_policy, is_retryable_status};
+pub use tokens::{ENV_TOKEN_DIR, TokenRotationStatus};
 
 /// The shared crate, re-exported so users name the same versions.
 pub use vision_sdk_common as common;
