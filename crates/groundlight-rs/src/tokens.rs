@@ -632,7 +632,10 @@ impl Shared {
             let refresh_at = minted_at
                 .checked_add_signed(interval)
                 .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            self.wall.clock.sleep(self.wall.until(refresh_at)).await;
+            let wait = self.wall.until(refresh_at);
+            if !wait.is_zero() {
+                self.wall.clock.sleep(wait).await;
+            }
             match self.refresh().await {
                 Ok(true) => {}
                 Ok(false) => return,

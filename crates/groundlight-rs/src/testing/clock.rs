@@ -41,7 +41,18 @@ struct Inner {
     start: Instant,
     elapsed: watch::Sender<Duration>,
     started: watch::Sender<usize>,
+    /// Sleeps neither over nor dropped.
+    pending: watch::Sender<usize>,
     sleeps: Mutex<Vec<Duration>>,
+}
+
+/// Counts a sleep as pending until it ends or is dropped (e.g. its task aborted).
+struct Pending(Arc<Inner>);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.pending.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl fmt::Debug for SteppedClock {
@@ -67,6 +78,7 @@ impl SteppedClock {
                 start: Instant::now(),
                 elapsed: watch::Sender::new(Duration::ZERO),
                 started: watch::Sender::new(0),
+                pending: watch::Sender::new(0),
                 sleeps: Mutex::new(Vec::new()),
             }),
         }
@@ -98,6 +110,17 @@ impl SteppedClock {
         // The sender lives in `self`: the channel cannot close while this waits.
         let _ = started.wait_for(|n| *n >= count).await;
     }
+
+    /// How many sleeps are under way (started, not over, not dropped).
+    pub fn pending_sleeps(&self) -> usize {
+        *self.inner.pending.borrow()
+    }
+
+    /// Waits until no sleep is under way (e.g. until an aborted background task is gone).
+    pub async fn wait_until_no_sleeps(&self) {
+        let mut pending = self.inner.pending.subscribe();
+        let _ = pending.wait_for(|n| *n == 0).await;
+    }
 }
 
 impl Clock for SteppedClock {
@@ -113,10 +136,11 @@ impl Clock for SteppedClock {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(duration);
+        self.inner.pending.send_modify(|n| *n += 1);
         self.inner.started.send_modify(|n| *n += 1);
-        let inner = Arc::clone(&self.inner);
+        let pending = Pending(Arc::clone(&self.inner));
         Box::pin(async move {
-            let _keep_sender = inner;
+            let _pending = pending;
             let _ = elapsed.wait_for(|e| *e >= end).await;
         })
     }
