@@ -166,8 +166,9 @@ impl Groundlight {
     /// `Groundlight(api_token=…)` does): `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`,
     /// `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`.
     ///
-    /// Unlike the official SDK, construction sends no request (no `/v1/me` check, no token
-    /// rotation); call [`Groundlight::whoami`] to check the token.
+    /// Unlike the official SDK, construction sends no request (no `/v1/me` check) and token
+    /// rotation is off (opt in with [`GroundlightBuilder::token_rotation`]); call
+    /// [`Groundlight::whoami`] to check the token.
     ///
     /// ```
     /// let gl = groundlight::Groundlight::new("api_xyz").unwrap();
