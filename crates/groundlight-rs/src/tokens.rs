@@ -11,9 +11,9 @@
 //! What happens, as in the official SDK 1.3.1:
 //!
 //! 1. At `build()`: the token's first 20 characters must be `[A-Za-z0-9_]`
-//!    ([`CredentialError::BadFormat`](crate::CredentialError::BadFormat) otherwise; nothing is
+//!    ([`CredentialError::BadFormat`] otherwise; nothing is
 //!    sent).
-//! 2. At the first call (or [`Groundlight::start_token_rotation`]), under an exclusive lock of
+//! 2. At the first call (or [`Groundlight::start_token_rotation`](crate::Groundlight::start_token_rotation)), under an exclusive lock of
 //!    `<token dir>/<snippet>.lock`: a token cached in `<token dir>/<snippet>.json` that has not
 //!    expired is used as it is. Otherwise `GET /v1/api-tokens/by-snippet/{snippet}` with the
 //!    configured token: a 404 (a server without the token API) keeps the configured token and
