@@ -730,3 +730,34 @@ async fn keys_never_show_in_debug_errors_or_traces() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_client_follows_a_rotation_made_by_another() {
+    let fake = FakeGroundlight::start().await;
+    fake.set_token_ttl(Some(TTL));
+    let dir = tempfile::tempdir().unwrap();
+    let (clock_a, clock_b) = (SteppedClock::new(), SteppedClock::new());
+    let a = fake_rotating(&fake, dir.path(), &clock_a);
+    let b = fake_rotating(&fake, dir.path(), &clock_b);
+    a.start_token_rotation().await.unwrap();
+    b.start_token_rotation().await.unwrap();
+    clock_a.wait_for_sleeps(1).await;
+    clock_b.wait_for_sleeps(1).await;
+    clock_a.advance(DAY);
+    clock_a.wait_for_sleeps(2).await;
+    let rotated = current(&a);
+    assert_ne!(current(&b), rotated, "b has not refreshed yet");
+    b.whoami().await.unwrap(); // b's token is the previous one: still valid
+    let posts = |fake: &FakeGroundlight| {
+        token_requests(fake)
+            .iter()
+            .filter(|l| l.starts_with("POST"))
+            .count()
+    };
+    assert_eq!(posts(&fake), 2);
+    clock_b.advance(DAY);
+    clock_b.wait_for_sleeps(2).await;
+    assert_eq!(current(&b), rotated, "b takes the token a minted");
+    assert_eq!(posts(&fake), 2, "and mints none");
+    b.whoami().await.unwrap();
+}
