@@ -518,7 +518,7 @@ impl GroundlightBuilder {
     /// The clock of the token refresh schedule (default: the real one). Separate from
     /// [`clock`](Self::clock), whose sleeps (e.g. a `ManualClock`'s) may return at once and
     /// would make the refresh task rotate back to back; tests give a clock whose sleeps wait
-    /// for the test, such as [`testing::SteppedClock`](crate::testing::SteppedClock).
+    /// for the test, such as `groundlight::testing::SteppedClock` (feature `testing`).
     #[must_use]
     pub fn token_refresh_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.token_refresh_clock = Some(clock);
