@@ -1,6 +1,7 @@
 //! The [`Groundlight`] client and its [`GroundlightBuilder`].
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use http::Method;
 use http::header::{ACCEPT, HeaderName, HeaderValue};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use vision_sdk_common::clock::Clock;
+use vision_sdk_common::clock::{Clock, default_clock};
 use vision_sdk_common::internal::url::{
     BaseUrlError, QueryEncoding, join, parse_base_url, push_query, redact_unparsable,
 };
@@ -19,6 +20,9 @@ use vision_sdk_common::{AuthScheme, ClientOptions, RetryPolicy, Secret};
 use crate::error::{Error, Result};
 use crate::models::{Detector, ImageQuery};
 use crate::retry::{default_retry_policy, shared_classifier};
+use crate::tokens::{
+    Rotation, RotationConfig, TokenRotationStatus, check_format, default_token_dir,
+};
 
 /// The endpoint used when none is configured (sanitised to `https://api.groundlight.ai/device-api`).
 pub const DEFAULT_BASE_URL: &str = "https://api.groundlight.ai/";
@@ -130,6 +134,8 @@ pub(crate) struct Inner {
     pub(crate) api_token: Option<Secret>,
     /// The User-Agent the client sends, for [`Groundlight::get_raw_headers`].
     pub(crate) user_agent: String,
+    /// Token rotation, when asked for ([`GroundlightBuilder::token_rotation`]).
+    pub(crate) rotation: Option<Rotation>,
 }
 
 /// Per-call overrides carried by a client clone (a call builder's `request_timeout` and
@@ -150,6 +156,7 @@ impl fmt::Debug for Groundlight {
                 &self.inner.shrink_oversized_images,
             )
             .field("executor", &self.inner.executor)
+            .field("token_rotation", &self.token_rotation_status())
             .finish()
     }
 }
@@ -159,8 +166,9 @@ impl Groundlight {
     /// `Groundlight(api_token=…)` does): `GROUNDLIGHT_ENDPOINT`, `DISABLE_TLS_VERIFY`,
     /// `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES`.
     ///
-    /// Unlike the official SDK, construction sends no request (no `/v1/me` check, no token
-    /// rotation); call [`Groundlight::whoami`] to check the token.
+    /// Unlike the official SDK, construction sends no request (no `/v1/me` check) and token
+    /// rotation is off (opt in with [`GroundlightBuilder::token_rotation`]); call
+    /// [`Groundlight::whoami`] to check the token.
     ///
     /// ```
     /// let gl = groundlight::Groundlight::new("api_xyz").unwrap();
@@ -241,6 +249,37 @@ impl Groundlight {
         self.inner.executor.clock()
     }
 
+    /// Sets up token rotation now, as the official SDK's constructor does (otherwise the first
+    /// call does it); a no-op when rotation is off or already set up. See [`crate::tokens`].
+    ///
+    /// # Errors
+    ///
+    /// What the setup's requests or the token cache gave: [`Error::Http`] (a 401 when the
+    /// token is refused), [`Error::Io`] for the cache directory, its lock or a corrupt cache
+    /// file. A failed setup is tried again by the next call.
+    pub async fn start_token_rotation(&self) -> Result<()> {
+        match &self.inner.rotation {
+            Some(rotation) => rotation.ensure_started().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Where token rotation stands ([`TokenRotationStatus::Off`] unless it was asked for).
+    pub fn token_rotation_status(&self) -> TokenRotationStatus {
+        self.inner
+            .rotation
+            .as_ref()
+            .map_or(TokenRotationStatus::Off, Rotation::status)
+    }
+
+    /// The token requests carry now (the configured one, or the rotated one in use).
+    pub(crate) fn current_token(&self) -> Option<Secret> {
+        match &self.inner.rotation {
+            Some(rotation) => Some(rotation.current_token()),
+            None => self.inner.api_token.clone(),
+        }
+    }
+
     /// `{endpoint}/{segments…}`, each segment percent-encoded.
     pub(crate) fn api_url(&self, segments: &[&str]) -> Url {
         join(&self.inner.endpoint, segments)
@@ -267,18 +306,7 @@ impl Groundlight {
     /// A request with the SDK's headers and this client's per-call timeout, if any (otherwise
     /// the executor applies the client's).
     pub(crate) fn request(&self, method: Method, url: Url) -> RequestSpec {
-        RequestSpec::new(method, url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(HeaderName::from_static("x-request-id"), request_id())
-            .header(
-                HeaderName::from_static("x-sdk-language"),
-                HeaderValue::from_static("rust"),
-            )
-            .header(
-                HeaderName::from_static("x-sdk-version"),
-                HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-            )
-            .timeout(self.call.timeout)
+        base_request(method, url).timeout(self.call.timeout)
     }
 
     pub(crate) async fn execute(
@@ -287,6 +315,9 @@ impl Groundlight {
         idempotency: Idempotency,
         spec: RequestSpec,
     ) -> Result<HttpResponse> {
+        if let Some(rotation) = &self.inner.rotation {
+            rotation.ensure_started().await?;
+        }
         let executor = &self.inner.executor;
         let result = match &self.call.retry {
             Some(policy) => {
@@ -339,6 +370,21 @@ impl Groundlight {
             .map_err(Error::from_http)?;
         self.execute_json(operation, idempotency, spec).await
     }
+}
+
+/// A request with the SDK's headers (`Accept`, `X-Request-Id`, `x-sdk-*`).
+pub(crate) fn base_request(method: Method, url: Url) -> RequestSpec {
+    RequestSpec::new(method, url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(HeaderName::from_static("x-request-id"), request_id())
+        .header(
+            HeaderName::from_static("x-sdk-language"),
+            HeaderValue::from_static("rust"),
+        )
+        .header(
+            HeaderName::from_static("x-sdk-version"),
+            HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
+        )
 }
 
 /// `req_uu` + 32 hex digits of a random (version 4) UUID, as the official SDK's `X-Request-Id`.
@@ -396,6 +442,9 @@ fn request_id_from_bits(bits: u128) -> HeaderValue {
 pub struct GroundlightBuilder {
     options: ClientOptions,
     shrink_oversized_images: Option<bool>,
+    token_rotation: bool,
+    token_dir: Option<PathBuf>,
+    token_refresh_clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for GroundlightBuilder {
@@ -403,7 +452,9 @@ impl fmt::Debug for GroundlightBuilder {
         f.debug_struct("GroundlightBuilder")
             .field("options", &self.options)
             .field("shrink_oversized_images", &self.shrink_oversized_images)
-            .finish()
+            .field("token_rotation", &self.token_rotation)
+            .field("token_dir", &self.token_dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -434,13 +485,57 @@ impl GroundlightBuilder {
         self
     }
 
+    /// Rotates the API token as the official SDK does (its `enable_token_rotation`, which is
+    /// on there by default); **off by default** here, because rotation mints and revokes
+    /// tokens of the account and keeps them on disk. See [`crate::tokens`]. With it on,
+    /// `build()` checks the token's format, and the first call (or
+    /// [`Groundlight::start_token_rotation`]) sets rotation up.
+    ///
+    /// ```
+    /// use groundlight::{CredentialError, Error, Groundlight};
+    /// let err = Groundlight::builder()
+    ///     .api_token("not-a-rotatable-token")
+    ///     .token_rotation(true)
+    ///     .token_dir(std::env::temp_dir())
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, Error::Credential(CredentialError::BadFormat { .. })));
+    /// ```
+    #[must_use]
+    pub fn token_rotation(mut self, enabled: bool) -> Self {
+        self.token_rotation = enabled;
+        self
+    }
+
+    /// Where rotated tokens are cached (default: `GROUNDLIGHT_TOKEN_DIR`, else
+    /// `~/.groundlight/tokens`). Only used with [`token_rotation`](Self::token_rotation).
+    #[must_use]
+    pub fn token_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.token_dir = Some(dir.into());
+        self
+    }
+
+    /// The clock of the token refresh schedule (default: the real one). Separate from
+    /// [`clock`](Self::clock), whose sleeps (e.g. a `ManualClock`'s) may return at once and
+    /// would make the refresh task rotate back to back; tests give a clock whose sleeps wait
+    /// for the test, such as `groundlight::testing::SteppedClock` (feature `testing`).
+    #[must_use]
+    pub fn token_refresh_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.token_refresh_clock = Some(clock);
+        self
+    }
+
     /// Builds the client. Sends nothing.
     ///
     /// # Errors
     ///
     /// [`Error::Credential`] when no token was given (here or in `GROUNDLIGHT_API_TOKEN`) or it
     /// is blank or not a valid header value; [`Error::Config`] for a bad endpoint, a flag
-    /// variable that is not `0`/`1`, or an HTTP client that cannot be built.
+    /// variable that is not `0`/`1`, or an HTTP client that cannot be built. With
+    /// [`token_rotation`](Self::token_rotation): [`CredentialError::BadFormat`] for a token
+    /// that cannot be rotated, [`Error::Config`] when no token directory can be found.
+    ///
+    /// [`CredentialError::BadFormat`]: vision_sdk_common::CredentialError::BadFormat
     pub fn build(self) -> Result<Groundlight> {
         let defaults = provider_defaults();
         let options = self.options;
@@ -476,6 +571,27 @@ impl GroundlightBuilder {
             options.build_with_base_url(&defaults, endpoint.clone())
         }
         .map_err(options_error)?;
+        let rotation = match (self.token_rotation, &core.api_key) {
+            (true, Some(token)) => {
+                let snippet = check_format(token)?;
+                let dir = match self.token_dir {
+                    Some(dir) => dir,
+                    None => default_token_dir(&|name| options.env_var(name))?,
+                };
+                let config = RotationConfig {
+                    dir,
+                    clock: self.token_refresh_clock.unwrap_or_else(default_clock),
+                };
+                Some(Rotation::new(
+                    config,
+                    core.executor.clone(),
+                    endpoint.clone(),
+                    token.clone(),
+                    snippet,
+                ))
+            }
+            _ => None,
+        };
         Ok(Groundlight {
             inner: Arc::new(Inner {
                 executor: core.executor,
@@ -483,6 +599,7 @@ impl GroundlightBuilder {
                 shrink_oversized_images: shrink,
                 api_token: core.api_key,
                 user_agent,
+                rotation,
             }),
             call: CallOptions::default(),
         })

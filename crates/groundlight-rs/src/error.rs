@@ -12,7 +12,8 @@
 //!
 //! | Python | Rust |
 //! |---|---|
-//! | `ApiTokenError` (no token, bad token) | [`Error::Credential`] at `build()`; a 401 answer is [`Error::Http`] with [`Error::is_unauthorized`] |
+//! | `ApiTokenError` (no token, bad token) | [`Error::Credential`] at `build()` (with token rotation, a badly formed token is `CredentialError::BadFormat`); a 401 answer is [`Error::Http`] with [`Error::is_unauthorized`] |
+//! | `TokenManagerError` (token cache, its lock) | [`Error::Io`] |
 //! | `UnauthorizedException` (401) | [`Error::Http`], [`Error::is_unauthorized`] |
 //! | `NotFoundError`, `NotFoundException` (404) | [`Error::NotFound`] ([`Error::is_not_found`]) |
 //! | `ApiException`, `ServiceException`, `ForbiddenException`, `InternalApiError` | [`Error::Http`] ([`Error::status`]) |
@@ -132,7 +133,9 @@ pub enum Error {
         waited: Duration,
     },
 
-    /// A file could not be read or written (`download_mlbinary`).
+    /// A file could not be read or written (`download_mlbinary`; the token rotation cache, its
+    /// lock or directory, with `InvalidData` for a cache file that cannot be read and
+    /// `TimedOut` when its lock stayed taken for 60 s).
     #[error("I/O error on {}: {source}", path.display())]
     Io {
         /// The file or directory.

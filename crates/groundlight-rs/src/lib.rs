@@ -48,12 +48,15 @@
 //! | `gl.add_label(iq, "YES", rois)` | [`Groundlight::add_label`] |
 //! | `ExperimentalApi().create_note(...)` | [`Groundlight::create_note`] (experimental calls are on the one client) |
 //! | `gl.edge.get_config()` | [`Groundlight::edge`] |
+//! | `Groundlight(enable_token_rotation=True)` (Python's default) | `Groundlight::builder().token_rotation(true)` ([`tokens`]) |
 //! | exceptions (`NotFoundError`, `ApiTokenError`, `ApiException`…) | one [`Error`] enum (mapping in [`error`]) |
 //!
-//! Differences, on purpose: construction sends no request (no `/v1/me` check, no token
-//! rotation); names in `?name=` lookups are percent-encoded; the true image `Content-Type` is
-//! sent; 429 answers are retried as `Retry-After` says; a create is never re-sent after the
-//! server may have acted on it (a detector create is reconciled by name instead).
+//! Differences, on purpose: construction sends no request (no `/v1/me` check); token
+//! rotation is opt-in ([`GroundlightBuilder::token_rotation`], see [`tokens`]: it mints and
+//! revokes the account's tokens and keeps them on disk, so it is not done unasked); names in
+//! `?name=` lookups are percent-encoded; the true image `Content-Type` is sent; 429 answers are
+//! retried as `Retry-After` says; a create is never re-sent after the server may have acted on
+//! it (a detector create is reconciled by name instead).
 //!
 //! # Features
 //!
@@ -81,6 +84,7 @@ pub mod raw;
 pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tokens;
 
 pub use client::{
     DEFAULT_BASE_URL, DEFAULT_TIMEOUT, DetectorRef, ENV_API_KEY, ENV_BASE_URL,
@@ -103,6 +107,7 @@ pub use labels::{AddLabel, LabelAnswer, create_roi};
 pub use mlbinary::MlBinaries;
 pub use raw::{GenericApiRequest, RawResponse};
 pub use retry::{default_retry_policy, is_retryable_status};
+pub use tokens::{ENV_TOKEN_DIR, TokenRotationStatus};
 
 /// The shared crate, re-exported so users name the same versions.
 pub use vision_sdk_common as common;

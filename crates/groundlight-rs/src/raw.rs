@@ -27,7 +27,7 @@ impl Groundlight {
     /// ```
     pub fn get_raw_headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        if let Some(token) = &self.inner.api_token
+        if let Some(token) = &self.current_token()
             && let Ok(mut value) = HeaderValue::from_str(token.expose_secret())
         {
             value.set_sensitive(true);

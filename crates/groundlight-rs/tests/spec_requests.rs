@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use groundlight::models::{DetectorModeEnum, EdgeEndpointConfig, EscalationTypeEnum, Label};
+use groundlight::testing::SteppedClock;
 use groundlight::{Groundlight, HumanReview, Image, RetryPolicy, create_roi};
 use openapi::{RecordedRequest, Report, Spec};
 use serde_json::{Value, json};
@@ -110,16 +111,7 @@ const NOT_CALLED: &[(&str, &str)] = &[
     ),
     (
         "GET /v1/api-tokens",
-        "token rotation is not implemented (groundlight.md §1: optional)",
-    ),
-    ("POST /v1/api-tokens", "token rotation is not implemented"),
-    (
-        "DELETE /v1/api-tokens/{name}",
-        "token rotation is not implemented",
-    ),
-    (
-        "GET /v1/api-tokens/by-snippet/{snippet}",
-        "token rotation is not implemented",
+        "token rotation never lists tokens (as the official TokenManager); the fake serves it",
     ),
     (
         "GET /v1/edge/fetch-model-urls/{detector_id}/",
@@ -248,6 +240,21 @@ fn respond_v1(
 ) -> ResponseTemplate {
     let ok = |status: u16, body: Value| ResponseTemplate::new(status).set_body_json(body);
     match (method, rest) {
+        ("GET", ["api-tokens", "by-snippet", snippet]) => ok(
+            200,
+            json!({"name": "probe token 0a1b2c", "raw_key_snippet": snippet, "created_at": NOW,
+                   "last_used_at": null, "expires_at": null, "token_ttl": 2_592_000}),
+        ),
+        ("POST", ["api-tokens"]) => {
+            let name = json_body()["name"].clone();
+            ok(
+                201,
+                json!({"name": name, "raw_key": "api_2probeMINTED0123456789abcdef",
+                       "raw_key_snippet": "api_2probeMINTED0123", "created_at": NOW,
+                       "last_used_at": null, "expires_at": null, "token_ttl": 2_592_000}),
+            )
+        }
+        ("DELETE", ["api-tokens", _]) => ResponseTemplate::new(204),
         ("GET", ["me"]) => ok(
             200,
             json!({"email": "probe@example.com", "username": "probe@example.com",
@@ -502,6 +509,32 @@ async fn account_calls(s: &mut Session) {
     call!(s, "me", gl.me());
     call!(s, "whoami", gl.whoami());
     call!(s, "get_month_to_date_usage", gl.get_month_to_date_usage());
+}
+
+const TOKEN_OPERATIONS: &[&str] = &[
+    "DELETE /v1/api-tokens/{name}",
+    "GET /v1/api-tokens/by-snippet/{snippet}",
+    "POST /v1/api-tokens",
+];
+
+/// Opt-in token rotation: the setup (lookup, mint) and one refresh (revoke, mint).
+async fn token_calls(s: &mut Session) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock = SteppedClock::new();
+    let gl = Groundlight::builder()
+        .endpoint(s.server.uri())
+        .api_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .token_rotation(true)
+        .token_dir(dir.path())
+        .token_refresh_clock(std::sync::Arc::new(clock.clone()))
+        .build()
+        .expect("client builds");
+    call!(s, "start_token_rotation", gl.start_token_rotation());
+    clock.wait_for_sleeps(1).await;
+    clock.advance(Duration::from_secs(86_400));
+    clock.wait_for_sleeps(2).await;
+    s.record("token refresh").await;
 }
 
 const DETECTOR_OPERATIONS: &[&str] = &[
@@ -967,6 +1000,14 @@ async fn account_requests_are_valid() {
 }
 
 #[tokio::test]
+async fn token_rotation_requests_are_valid() {
+    let Some(spec) = spec() else { return };
+    let mut s = Session::start().await;
+    token_calls(&mut s).await;
+    check(spec, &s, TOKEN_OPERATIONS);
+}
+
+#[tokio::test]
 async fn detector_requests_are_valid() {
     let Some(spec) = spec() else { return };
     let mut s = Session::start().await;
@@ -1052,6 +1093,7 @@ async fn every_spec_operation_is_accounted_for() {
     image_query_calls(&mut s).await;
     label_calls(&mut s).await;
     experimental_calls(&mut s).await;
+    token_calls(&mut s).await;
     outside_spec_calls(&mut s).await;
     let mut used_allowances = BTreeSet::new();
     let mut used_notes = BTreeSet::new();
@@ -1092,6 +1134,7 @@ async fn every_spec_operation_is_accounted_for() {
         IMAGE_QUERY_OPERATIONS,
         LABEL_OPERATIONS,
         EXPERIMENTAL_OPERATIONS,
+        TOKEN_OPERATIONS,
     ]
     .concat()
     .into_iter()

@@ -197,6 +197,13 @@ pub enum CredentialError {
     /// The key holds characters that cannot be sent in an HTTP header (e.g. a newline).
     #[error("the API key contains characters that cannot be sent in an HTTP header")]
     NotHeaderSafe,
+    /// The key does not have the provider's format (e.g. Groundlight's token rotation wants
+    /// 20 leading `[A-Za-z0-9_]` characters). `why` never holds the key.
+    #[error("the API key has an invalid format: {why}")]
+    BadFormat {
+        /// What is wrong, without the key.
+        why: &'static str,
+    },
 }
 
 /// Why [`ClientOptions::build`] failed.

@@ -349,3 +349,68 @@ async fn multipart_is_reassembled_per_attempt_and_presigned_calls_carry_no_key()
         assert!(body.find("name=\"key\"").unwrap() < body.find("name=\"file\"").unwrap());
     }
 }
+
+/// Replaces the executor's credential while answering the first attempt with a 503.
+struct RotateThenFail {
+    executor: Mutex<Option<Executor>>,
+}
+
+impl Respond for RotateThenFail {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        match self.executor.lock().unwrap().take() {
+            Some(executor) => {
+                executor
+                    .replace_secret(Secret::new("sk-rotated-0123456789"))
+                    .unwrap();
+                ResponseTemplate::new(503)
+            }
+            None => ResponseTemplate::new(200).set_body_string("{}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_secret_is_sent_by_the_next_attempt_and_redacted() {
+    let server = MockServer::start().await;
+    let clock = ManualClock::new();
+    let exec = executor(&clock, header_auth());
+    Mock::given(method("GET"))
+        .and(path("/rotate"))
+        .respond_with(RotateThenFail {
+            executor: Mutex::new(Some(exec.clone())),
+        })
+        .mount(&server)
+        .await;
+    let response = exec
+        .execute(
+            "rotate",
+            Idempotency::Idempotent,
+            RequestSpec::new(Method::GET, url(&server, "/rotate")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.attempts(), 2);
+    let sent: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.headers["x-api-token"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sent, [KEY, "sk-rotated-0123456789"]);
+    // Clones share the credential; the new one is redacted and never in Debug.
+    assert_eq!(
+        exec.redactor().redact("echo sk-rotated-0123456789"),
+        "echo [redacted]"
+    );
+    assert!(!format!("{exec:?}").contains("sk-rotated"));
+    // A blank credential, or an executor without one, is refused and changes nothing.
+    assert!(exec.replace_secret(Secret::new(" ")).is_err());
+    assert!(exec.replace_secret(Secret::new("a\nb")).is_err());
+    let http = TransportConfig::new(vision_sdk_common::user_agent!())
+        .build()
+        .unwrap();
+    let bare = Executor::builder("bare", http).build();
+    assert!(bare.replace_secret(Secret::new("k")).is_err());
+    assert!(bare.auth().is_none());
+}

@@ -10,6 +10,11 @@
 //! bodies, delays). Every request it received is a [`RecordedRequest`] of
 //! [`FakeGroundlight::requests`].
 //!
+//! It also serves the token API that [token rotation](crate::tokens) uses (by snippet, create,
+//! delete, list): the configured token is named `fake token` and never expires until
+//! [`FakeGroundlight::set_token_ttl`] gives the account a TTL; a deleted token then answers
+//! 401. [`SteppedClock`] drives the refresh schedule in tests.
+//!
 //! ```
 //! use std::time::Duration;
 //! use groundlight::testing::FakeGroundlight;
@@ -34,7 +39,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use serde_json::{Map, Value, json};
 use vision_sdk_common::testing::{FakeResponse, FakeServer, FakeService};
@@ -42,6 +49,12 @@ pub use vision_sdk_common::testing::{Fault, FaultKind, Matcher, RecordedPart, Re
 
 use crate::client::{Groundlight, GroundlightBuilder};
 use crate::retry::default_retry_policy;
+
+mod clock;
+pub use clock::SteppedClock;
+
+/// The name of the configured token in a [`FakeGroundlight`]'s token API.
+pub const FAKE_TOKEN_NAME: &str = "fake token";
 
 /// The token a [`FakeGroundlight`] accepts unless told otherwise.
 pub const FAKE_TOKEN: &str = "api_fake_0123456789abcdefghijklmnop";
@@ -132,9 +145,53 @@ struct FakeImageQuery {
     label: Option<(String, Value)>,
 }
 
+/// A token of a [`FakeGroundlight`]'s token API ([`FakeGroundlight::api_tokens`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FakeApiToken {
+    /// Its name.
+    pub name: String,
+    /// Its first 20 characters (`raw_key_snippet`).
+    pub snippet: String,
+    /// When it expires (RFC 3339), if the account had a TTL when it was made.
+    pub expires_at: Option<String>,
+    /// Whether it was deleted (it then answers 401).
+    pub revoked: bool,
+    /// How many requests it authenticated.
+    pub uses: u64,
+    raw_key: String,
+    created_at: String,
+}
+
+impl FakeApiToken {
+    fn to_json(&self, ttl: Option<u64>) -> Value {
+        json!({
+            "name": self.name,
+            "raw_key_snippet": self.snippet,
+            "created_at": self.created_at,
+            "last_used_at": null,
+            "expires_at": self.expires_at,
+            "token_ttl": ttl,
+        })
+    }
+}
+
+fn fake_now() -> String {
+    DateTime::<Utc>::from(SystemTime::now()).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn snippet_of(key: &str) -> String {
+    key.chars()
+        .take(crate::tokens::TOKEN_SNIPPET_LENGTH)
+        .collect()
+}
+
 #[derive(Debug, Default)]
 struct State {
     token: String,
+    api_tokens: Vec<FakeApiToken>,
+    token_ttl: Option<u64>,
+    token_api_disabled: bool,
     base: String,
     counter: u64,
     plan: ConfidencePlan,
@@ -178,6 +235,15 @@ impl FakeGroundlight {
     pub async fn start_with_key(token: &str) -> Self {
         let server = FakeServer::start(|base_url| State {
             token: token.to_owned(),
+            api_tokens: vec![FakeApiToken {
+                name: FAKE_TOKEN_NAME.to_owned(),
+                snippet: snippet_of(token),
+                expires_at: None,
+                revoked: false,
+                uses: 0,
+                raw_key: token.to_owned(),
+                created_at: fake_now(),
+            }],
             base: base_url.to_owned(),
             answer: "YES".to_owned(),
             ..State::default()
@@ -232,6 +298,33 @@ impl FakeGroundlight {
     /// `Fault::status("GET /device-api/v1/me", 500)` fails one call only.
     pub fn inject(&self, fault: Fault) {
         self.server.inject(fault);
+    }
+
+    /// Gives the account a token TTL in seconds (`None`, the default: tokens never expire and
+    /// are not rotated). Reported as `token_ttl` by the token API; tokens created from then on
+    /// expire after it.
+    pub fn set_token_ttl(&self, ttl_seconds: Option<u64>) {
+        self.with(|s| s.token_ttl = ttl_seconds);
+    }
+
+    /// Makes the token API answer 404, as a server without token management does.
+    pub fn disable_token_api(&self) {
+        self.with(|s| s.token_api_disabled = true);
+    }
+
+    /// Every token of the token API, deleted ones included, in creation order.
+    pub fn api_tokens(&self) -> Vec<FakeApiToken> {
+        self.with(|s| s.api_tokens.clone())
+    }
+
+    /// The name of the token `key`, if the fake made or knows it.
+    pub fn token_name_of(&self, key: &str) -> Option<String> {
+        self.with(|s| {
+            s.api_tokens
+                .iter()
+                .find(|t| t.raw_key == key)
+                .map(|t| t.name.clone())
+        })
     }
 
     /// Sets how image-query confidence evolves.
@@ -335,8 +428,18 @@ fn query_value<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
 
 impl FakeService for State {
     fn precheck(&mut self, request: &RecordedRequest) -> Option<FakeResponse> {
-        (request.header("x-api-token") != Some(self.token.as_str()))
-            .then(|| detail(401, "Invalid token header. (fake)"))
+        let sent = request.header("x-api-token");
+        let valid = self
+            .api_tokens
+            .iter_mut()
+            .find(|t| !t.revoked && Some(t.raw_key.as_str()) == sent);
+        match valid {
+            Some(token) => {
+                token.uses += 1;
+                None
+            }
+            None => Some(detail(401, "Invalid token header. (fake)")),
+        }
     }
 
     fn fault_response(&self, status: u16) -> FakeResponse {
@@ -553,6 +656,7 @@ fn v1_route(
     request: &RecordedRequest,
 ) -> FakeResponse {
     match (method, path) {
+        (_, ["api-tokens", ..]) => token_route(state, base, method, path, query, body),
         ("GET", ["me"]) => json_response(
             200,
             &json!({"email": "fake@example.com", "username": "fake@example.com",
@@ -736,6 +840,92 @@ fn v1_route(
             FakeResponse::new(204)
         }
         _ => detail(404, "Not found (fake route)."),
+    }
+}
+
+/// The token API (`/v1/api-tokens…`).
+fn token_route(
+    state: &mut State,
+    base: &str,
+    method: &str,
+    path: &[&str],
+    query: &Query,
+    body: &Map<String, Value>,
+) -> FakeResponse {
+    if state.token_api_disabled {
+        return detail(404, "Not found (fake route).");
+    }
+    let ttl = state.token_ttl;
+    let live = |t: &&FakeApiToken| !t.revoked;
+    match (method, path) {
+        ("GET", ["api-tokens"]) => {
+            let all = state
+                .api_tokens
+                .iter()
+                .filter(live)
+                .map(|t| t.to_json(ttl))
+                .collect();
+            match page_of(base, "api-tokens", query, all, &[]) {
+                Ok(page) => json_response(200, &page),
+                Err((status, message)) => detail(status, &message),
+            }
+        }
+        ("POST", ["api-tokens"]) => {
+            let Some(name) = body.get("name").and_then(Value::as_str) else {
+                return detail(400, "name is required.");
+            };
+            if name.is_empty() || name.chars().count() > 64 {
+                return detail(400, "name must have 1 to 64 characters.");
+            }
+            if state.api_tokens.iter().filter(live).any(|t| t.name == name) {
+                return detail(400, "A token with this name already exists.");
+            }
+            state.counter += 1;
+            let raw_key = format!("api_{:016x}{:032x}", state.counter, fastrand::u128(..));
+            let created = DateTime::<Utc>::from(SystemTime::now());
+            let expires_at = ttl.map(|t| {
+                (created + chrono::Duration::seconds(i64::try_from(t).unwrap_or(i64::MAX / 2)))
+                    .to_rfc3339_opts(SecondsFormat::Micros, true)
+            });
+            let token = FakeApiToken {
+                name: name.to_owned(),
+                snippet: snippet_of(&raw_key),
+                expires_at,
+                revoked: false,
+                uses: 0,
+                raw_key: raw_key.clone(),
+                created_at: created.to_rfc3339_opts(SecondsFormat::Micros, true),
+            };
+            let mut response = token.to_json(ttl);
+            response["raw_key"] = json!(raw_key);
+            state.api_tokens.push(token);
+            json_response(201, &response)
+        }
+        ("GET", ["api-tokens", "by-snippet", snippet]) => {
+            match state
+                .api_tokens
+                .iter()
+                .filter(live)
+                .find(|t| t.snippet == *snippet)
+            {
+                Some(token) => json_response(200, &token.to_json(ttl)),
+                None => detail(404, "No ApiToken matches the given query."),
+            }
+        }
+        ("DELETE", ["api-tokens", name]) => {
+            match state
+                .api_tokens
+                .iter_mut()
+                .find(|t| !t.revoked && t.name == *name)
+            {
+                Some(token) => {
+                    token.revoked = true;
+                    FakeResponse::new(204)
+                }
+                None => detail(404, "No ApiToken matches the given query."),
+            }
+        }
+        _ => detail(405, "Method not allowed (fake)."),
     }
 }
 

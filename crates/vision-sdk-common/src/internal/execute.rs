@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -26,7 +26,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::{Instrument, field};
 
-use crate::auth::{Auth, AuthScheme, Redactor, redact_url};
+use crate::auth::{Auth, AuthScheme, InvalidCredential, Redactor, Secret, redact_url};
 use crate::clock::{Clock, default_clock};
 use crate::error::{BodySnippet, DecodeError, HttpError, HttpErrorDetails};
 use crate::internal::classify::{
@@ -533,7 +533,9 @@ pub struct Executor {
 struct ExecutorInner {
     provider: &'static str,
     http: reqwest::Client,
-    auth: Option<Auth>,
+    /// The credential, replaceable while the client runs ([`Executor::replace_secret`], for
+    /// token rotation). Every attempt reads it once and uses that snapshot throughout.
+    auth: RwLock<Option<Arc<Auth>>>,
     retry: RetryPolicy,
     classifier: Arc<dyn Classify>,
     request_id_headers: Vec<HeaderName>,
@@ -549,7 +551,7 @@ impl fmt::Debug for Executor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Executor")
             .field("provider", &self.inner.provider)
-            .field("auth", &self.inner.auth)
+            .field("auth", &self.auth())
             .field("retry", &self.inner.retry)
             .field("classifier", &self.inner.classifier)
             .field("default_timeout", &self.inner.default_timeout)
@@ -620,7 +622,7 @@ impl ExecutorBuilder {
             inner: Arc::new(ExecutorInner {
                 provider: self.provider,
                 http: self.http,
-                auth: self.auth,
+                auth: RwLock::new(self.auth.map(Arc::new)),
                 retry: self.retry,
                 classifier: self.classifier,
                 request_id_headers: self.request_id_headers,
@@ -631,6 +633,11 @@ impl ExecutorBuilder {
             }),
         }
     }
+}
+
+/// The redactor of a credential (none: nothing to redact).
+fn redactor_of(auth: Option<&Auth>) -> Redactor {
+    auth.map(Auth::redactor).unwrap_or_default()
 }
 
 /// Per-schedule retry bookkeeping: attempts made and when the first one started.
@@ -685,11 +692,38 @@ impl Executor {
 
     /// Redacts this client's credential from text (for provider-built error messages).
     pub fn redactor(&self) -> Redactor {
+        redactor_of(self.auth().as_deref())
+    }
+
+    /// The credential in use now (a snapshot: a later [`Executor::replace_secret`] does not
+    /// change it).
+    pub fn auth(&self) -> Option<Arc<Auth>> {
         self.inner
             .auth
-            .as_ref()
-            .map(Auth::redactor)
-            .unwrap_or_default()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the credential of this executor and of every clone of it, keeping its schemes
+    /// (token rotation). Requests already sent keep the old one; every later attempt, retries
+    /// of calls under way included, sends the new one.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidCredential`] (nothing replaced) when the executor has no credential, or the
+    /// new one is blank or cannot be sent by its schemes.
+    pub fn replace_secret(&self, secret: Secret) -> Result<(), InvalidCredential> {
+        let mut slot = self
+            .inner
+            .auth
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let schemes = slot.as_ref().ok_or(InvalidCredential)?.schemes().to_vec();
+        let auth = Auth::with_schemes(schemes, secret);
+        auth.validate()?;
+        *slot = Some(Arc::new(auth));
+        Ok(())
     }
 
     /// Runs one call with the client's retry policy and classifier.
@@ -734,9 +768,13 @@ impl Executor {
             .await
     }
 
-    async fn attempt_request(&self, spec: &RequestSpec) -> Result<reqwest::Request, HttpError> {
+    async fn attempt_request(
+        &self,
+        spec: &RequestSpec,
+        auth: Option<&Auth>,
+    ) -> Result<reqwest::Request, HttpError> {
         let inner = &*self.inner;
-        let mut request = spec.build(&inner.http, inner.auth.as_ref()).await?;
+        let mut request = spec.build(&inner.http, auth).await?;
         for (name, value) in &inner.extra_headers {
             if !request.headers().contains_key(name) {
                 request.headers_mut().insert(name.clone(), value.clone());
@@ -772,9 +810,12 @@ impl Executor {
         loop {
             attempt += 1;
             span.record("attempts", attempt);
-            let request = self.attempt_request(spec).await?;
+            // One credential per attempt: a rotation between attempts takes effect at once.
+            let auth = self.auth();
+            let redactor = redactor_of(auth.as_deref());
+            let request = self.attempt_request(spec, auth.as_deref()).await?;
             // The redacted URL is only for errors: rendered on the error paths below.
-            let url_shown = || spec.shown_url(inner.auth.as_ref());
+            let url_shown = || spec.shown_url(auth.as_deref());
             let sent = inner
                 .http
                 .execute(request)
@@ -792,7 +833,7 @@ impl Executor {
                         .request_id_headers
                         .iter()
                         .find_map(|h| headers.get(h).filter(|v| v.to_str().is_ok()))
-                        .map(|v| redact_header_value(&self.redactor(), v));
+                        .map(|v| redact_header_value(&redactor, v));
                     if let Some(id) = request_id.as_ref().and_then(|v| v.to_str().ok()) {
                         span.record("request_id", id);
                     }
@@ -810,7 +851,7 @@ impl Executor {
                                     body,
                                     request_id,
                                     attempts: attempt,
-                                    redactor: self.redactor(),
+                                    redactor: redactor.clone(),
                                 });
                             }
                             let reason = match action {
@@ -818,6 +859,7 @@ impl Executor {
                                 _ => None,
                             };
                             let details = self.details(
+                                &redactor,
                                 spec,
                                 url_shown(),
                                 status,
@@ -958,6 +1000,7 @@ impl Executor {
     #[allow(clippy::too_many_arguments)]
     fn details(
         &self,
+        redactor: &Redactor,
         spec: &RequestSpec,
         url: String,
         status: StatusCode,
@@ -967,11 +1010,10 @@ impl Executor {
         retryable: bool,
         attempts: u32,
     ) -> HttpErrorDetails {
-        let redactor = self.redactor();
         let mut kept = HeaderMap::new();
         for name in &self.inner.kept_headers {
             if let Some(v) = headers.get(name) {
-                kept.insert(name.clone(), redact_header_value(&redactor, v));
+                kept.insert(name.clone(), redact_header_value(redactor, v));
             }
         }
         HttpErrorDetails {
@@ -982,7 +1024,7 @@ impl Executor {
                 .and_then(|v| v.to_str().ok())
                 .map(|id| redactor.redact(id).into_owned()),
             headers: kept,
-            body: BodySnippet::redacted(body, &redactor),
+            body: BodySnippet::redacted(body, redactor),
             retry_after: parse_retry_after(headers, SystemTime::now()),
             retryable,
             attempts,
