@@ -5,9 +5,12 @@ mod support;
 use std::time::Duration;
 
 use groundlight::Error;
-use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
+use groundlight::edge::{EdgeEndpointConfig, InferenceConfig};
 use serde_json::json;
 use support::*;
+
+const DET_1: &str = "det_000000000000000000000000001";
+const DET_2: &str = "det_000000000000000000000000002";
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -19,7 +22,7 @@ async fn config_readiness_and_upstream() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "global_config": {"refresh_rate": 60.0},
             "edge_inference_configs": {"default": {"enabled": true}},
-            "detectors": [{"detector_id": "det_1", "edge_inference_config": "default"}]
+            "detectors": [{"detector_id": DET_1, "edge_inference_config": "default"}]
         })))
         .mount(&s.server)
         .await;
@@ -31,7 +34,7 @@ async fn config_readiness_and_upstream() {
     Mock::given(path("/edge-detector-readiness"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"det_1": {"ready": true}, "det_2": {"ready": false}})),
+                .set_body_json(json!({DET_1: {"ready": true}, DET_2: {"ready": false}})),
         )
         .mount(&s.server)
         .await;
@@ -45,19 +48,15 @@ async fn config_readiness_and_upstream() {
     let edge = s.gl.edge();
     assert_eq!(edge.base_url().as_str(), format!("{}/", s.server.uri()));
     let mut config = edge.get_config().await.unwrap();
-    assert_eq!(config.detectors[0].detector_id, "det_1");
-    assert!(config.add_detector(
-        "det_2",
-        "default",
-        EdgeInferenceConfig {
-            enabled: Some(true),
-            ..Default::default()
-        }
-    ));
+    assert_eq!(config.detectors[0].detector_id, DET_1);
+    assert_eq!(config.edge_inference_configs["default"].name, "default");
+    config
+        .add_detector(DET_2, &InferenceConfig::new("default"))
+        .unwrap();
     edge.apply_config(&config).await.unwrap();
     let readiness = edge.get_detector_readiness().await.unwrap();
-    assert!(readiness["det_1"].ready);
-    assert!(!readiness["det_2"].ready);
+    assert!(readiness[DET_1].ready);
+    assert!(!readiness[DET_2].ready);
     assert_eq!(
         edge.get_upstream_endpoint().await.unwrap(),
         "https://api.groundlight.ai"
@@ -65,8 +64,11 @@ async fn config_readiness_and_upstream() {
     let reqs = requests(&s.server).await;
     assert_request(&reqs[0], "GET", "/edge-config", &[]);
     assert_request(&reqs[1], "PUT", "/edge-config", &[]);
-    let sent: EdgeEndpointConfig = serde_json::from_value(body_json(&reqs[1])).unwrap();
-    assert_eq!(sent, config.with_official_defaults());
+    assert_eq!(body_json(&reqs[1]), config.to_payload());
+    assert_eq!(
+        EdgeEndpointConfig::from_payload(body_json(&reqs[1])).unwrap(),
+        config
+    );
     assert_request(&reqs[2], "GET", "/edge-detector-readiness", &[]);
     assert_request(&reqs[3], "GET", "/edge-info", &[]);
 }

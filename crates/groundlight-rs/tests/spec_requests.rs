@@ -221,10 +221,13 @@ impl Respond for FakeApi {
                 json!({
                     "global_config": {"refresh_rate": 60.0, "confident_audit_rate": 0.0},
                     "edge_inference_configs": {"default": {"enabled": true}},
-                    "detectors": [{"detector_id": "det_abc123", "edge_inference_config": "default"}],
+                    "detectors": [{"detector_id": "det_abc123abc123abc123abc123abc", "edge_inference_config": "default"}],
                 }),
             ),
-            ("GET", ["edge-detector-readiness"]) => ok(200, json!({"det_abc123": {"ready": true}})),
+            ("GET", ["edge-detector-readiness"]) => ok(
+                200,
+                json!({"det_abc123abc123abc123abc123abc": {"ready": true}}),
+            ),
             ("GET", ["edge-info"]) => ok(
                 200,
                 json!({"upstream_endpoint": "https://api.groundlight.ai/device-api"}),
@@ -951,7 +954,7 @@ async fn outside_spec_calls(s: &mut Session) {
         s,
         "edge wait_detectors",
         gl.edge()
-            .wait_detectors(["det_abc123"], Duration::from_secs(5))
+            .wait_detectors(["det_abc123abc123abc123abc123abc"], Duration::from_secs(5))
     );
 }
 
