@@ -13,7 +13,7 @@
 //! re-exported here under their official names too ([`InferenceConfig`], [`DetectorConfig`],
 //! [`DetectorsConfig`], [`GlobalConfig`], [`DEFAULT`], [`EDGE_ANSWERS_WITH_ESCALATION`],
 //! [`NO_CLOUD`], [`DISABLED`]); see [`crate::models::EdgeEndpointConfig`] for the YAML loader
-//! and the validation rules.
+//! and [`crate::models::edge_config`] for the validation rules.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -45,6 +45,21 @@ impl Groundlight {
     pub fn edge(&self) -> EdgeApi<'_> {
         EdgeApi { client: self }
     }
+
+    /// The endpoint's `scheme://host[:port]`, without a path or a trailing `/` (the official
+    /// `ExperimentalApi.edge_base_url()`): where the Edge Endpoint's own API lives.
+    ///
+    /// ```
+    /// let gl = groundlight::Groundlight::builder()
+    ///     .endpoint("http://localhost:30101")
+    ///     .api_token("api_x")
+    ///     .build()?;
+    /// assert_eq!(gl.edge_base_url(), "http://localhost:30101");
+    /// # Ok::<(), groundlight::Error>(())
+    /// ```
+    pub fn edge_base_url(&self) -> String {
+        self.edge_url(&[]).as_str().trim_end_matches('/').to_owned()
+    }
 }
 
 /// The Edge Endpoint's own API, from [`Groundlight::edge`].
@@ -54,7 +69,8 @@ pub struct EdgeApi<'a> {
 }
 
 impl EdgeApi<'_> {
-    /// The Edge Endpoint's origin, e.g. `http://localhost:30101/`.
+    /// The Edge Endpoint's origin as a URL, e.g. `http://localhost:30101/` (with the `/` a
+    /// [`Url`] always has; [`Groundlight::edge_base_url`] is the official string form).
     pub fn base_url(&self) -> Url {
         self.client.edge_url(&[])
     }

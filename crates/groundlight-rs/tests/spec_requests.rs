@@ -821,7 +821,7 @@ async fn label_calls(s: &mut Session) {
         gl.add_label("iq_abc123", "BOUNDING_BOX")
             .rois([
                 create_roi("person", (0.1, 0.2), (0.3, 0.4)),
-                Groundlight::create_roi("car", (0.5, 0.5), (0.9, 1.0))
+                gl.create_roi("car", (0.5, 0.5), (0.9, 1.0))
             ])
             .send()
     );

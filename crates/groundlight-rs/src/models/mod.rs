@@ -29,7 +29,7 @@
 //! Integers are `i64`; every JSON number is an `f64`, including the spec's `format: float`
 //! confidences, so that a confidence compares with a threshold exactly as in the Python SDK.
 
-mod edge_config;
+pub mod edge_config;
 mod generated;
 
 pub use edge_config::*;
