@@ -279,3 +279,23 @@ async fn transport_faults_are_retried() {
     assert_eq!(statuses, [None, Some(200), Some(200)]);
     assert_eq!(clock.sleeps().len(), 2, "two retries");
 }
+
+/// The escape hatch's multipart body (`files=`) against the fake: a note posted by hand is the
+/// note `get_notes` returns.
+#[tokio::test]
+async fn a_generic_multipart_request_reaches_the_fake() {
+    let fake = FakeGroundlight::start().await;
+    let gl = fake.client();
+    let det = fake.add_detector("d", "q?");
+    let response = gl
+        .make_generic_api_request(http::Method::POST, format!("/v1/notes?detector_id={det}"))
+        .form_field("content", "by hand")
+        .form_field("is_pinned", "true")
+        .file("image", "image.jpg", JPEG, mime::IMAGE_JPEG)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let notes = gl.get_notes(det.as_str()).await.unwrap();
+    assert_eq!(notes.customer[0].content.as_deref(), Some("by hand"));
+    assert_eq!(notes.customer[0].is_pinned, Some(true));
+}
