@@ -467,6 +467,8 @@ async fn generic_files_are_sent_as_multipart_parts_in_order() {
     assert_eq!(parts[1].content_type.as_deref(), Some("image/jpeg"));
     assert_eq!(parts[1].content, b"\xff\xd8\xffjpeg");
     assert_eq!(reqs[0].headers["x-api-token"], TOKEN);
+    // `POST /v1/notes` with `content` and `image` is what the pinned spec describes.
+    spec_check(&reqs[0]);
 }
 
 #[tokio::test]
