@@ -299,3 +299,34 @@ async fn a_generic_multipart_request_reaches_the_fake() {
     assert_eq!(notes.customer[0].content.as_deref(), Some("by hand"));
     assert_eq!(notes.customer[0].is_pinned, Some(true));
 }
+
+/// The fake's Edge Endpoint: `set_config` applies, waits through the polls the fake asks for,
+/// and reads back what was applied.
+#[tokio::test]
+async fn the_fake_plays_an_edge_endpoint() {
+    use groundlight::edge::{EDGE_ANSWERS_WITH_ESCALATION, EdgeEndpointConfig, NO_CLOUD};
+    let fake = FakeGroundlight::start().await;
+    fake.set_edge_polls_until_ready(2);
+    let (gl, clock) = with_clock(&fake);
+    let mut config = EdgeEndpointConfig::default();
+    config
+        .add_detector("det_000000000000000000000000001", &NO_CLOUD)
+        .unwrap();
+    config
+        .add_detector(
+            "det_000000000000000000000000002",
+            &EDGE_ANSWERS_WITH_ESCALATION,
+        )
+        .unwrap();
+    let applied = gl.edge().set_config(config.clone()).await.unwrap();
+    assert_eq!(applied, config);
+    assert_eq!(fake.edge_config(), Some(config.to_payload()));
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1); 2]);
+    let readiness = gl.edge().get_detector_readiness().await.unwrap();
+    assert!(readiness.values().all(|r| r.ready) && readiness.len() == 2);
+    assert_eq!(
+        gl.edge().get_upstream_endpoint().await.unwrap(),
+        "https://api.groundlight.ai"
+    );
+    assert_eq!(gl.edge_base_url(), fake.base_url());
+}
