@@ -262,6 +262,11 @@ fn bad_yaml_is_invalid_input() {
         EdgeEndpointConfig::from_yaml("a: 1\n---\nb: 2\n"),
         "single document",
     );
+    // PyYAML keeps the last of two equal keys; here it is an error (README, deliberate).
+    invalid(
+        EdgeEndpointConfig::from_yaml("global_config:\n  refresh_rate: 1\n  refresh_rate: 2\n"),
+        "duplicated key",
+    );
     invalid(
         EdgeEndpointConfig::from_yaml("- 1\n- 2\n"),
         "invalid edge configuration",
