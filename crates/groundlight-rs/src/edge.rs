@@ -5,9 +5,15 @@
 //! `http://localhost:30101`. They are not retried (as in the official SDK). A 404 or no
 //! connection means there is no Edge Endpoint there: [`Error::EdgeNotAvailable`].
 //!
-//! [`EdgeApi::apply_config`] and [`EdgeApi::set_config`] send the whole configuration with the
-//! official SDK's defaults filled in for every field left unset
-//! ([`EdgeEndpointConfig::with_official_defaults`]), as the official `model_dump()` does.
+//! [`EdgeApi::apply_config`] and [`EdgeApi::set_config`] check the configuration and send the
+//! whole document, defaults included ([`EdgeEndpointConfig::to_payload`]), as the official
+//! `model_dump()` does.
+//!
+//! The configuration types and presets of the official `groundlight.edge` module are
+//! re-exported here under their official names too ([`InferenceConfig`], [`DetectorConfig`],
+//! [`DetectorsConfig`], [`GlobalConfig`], [`DEFAULT`], [`EDGE_ANSWERS_WITH_ESCALATION`],
+//! [`NO_CLOUD`], [`DISABLED`]); see [`crate::models::EdgeEndpointConfig`] for the YAML loader
+//! and [`crate::models::edge_config`] for the validation rules.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -22,7 +28,14 @@ use vision_sdk_common::poll::{PollOutcome, PollSchedule, Probe, poll_until};
 use crate::call::call_builder;
 use crate::client::Groundlight;
 use crate::error::{Error, Result};
-use crate::models::{EdgeDetectorReadinessMap, EdgeEndpointConfig, EdgeInfo};
+use crate::models::{EdgeDetectorReadinessMap, EdgeInfo};
+
+pub use crate::models::{
+    DEFAULT, DISABLED, EDGE_ANSWERS_WITH_ESCALATION, EDGE_DETECTOR_ID_PATTERN,
+    EdgeDetectorConfig as DetectorConfig, EdgeDetectorsConfig as DetectorsConfig,
+    EdgeEndpointConfig, EdgeGlobalConfig as GlobalConfig, EdgeInferenceConfig as InferenceConfig,
+    NO_CLOUD, edge_defaults,
+};
 
 /// How long [`EdgeApi::wait_detectors`] waits by default.
 pub const DEFAULT_EDGE_WAIT: Duration = Duration::from_secs(600);
@@ -31,6 +44,21 @@ impl Groundlight {
     /// The Edge Endpoint calls of this client (see [`EdgeApi`]).
     pub fn edge(&self) -> EdgeApi<'_> {
         EdgeApi { client: self }
+    }
+
+    /// The endpoint's `scheme://host[:port]`, without a path or a trailing `/` (the official
+    /// `ExperimentalApi.edge_base_url()`): where the Edge Endpoint's own API lives.
+    ///
+    /// ```
+    /// let gl = groundlight::Groundlight::builder()
+    ///     .endpoint("http://localhost:30101")
+    ///     .api_token("api_x")
+    ///     .build()?;
+    /// assert_eq!(gl.edge_base_url(), "http://localhost:30101");
+    /// # Ok::<(), groundlight::Error>(())
+    /// ```
+    pub fn edge_base_url(&self) -> String {
+        self.edge_url(&[]).as_str().trim_end_matches('/').to_owned()
     }
 }
 
@@ -41,7 +69,8 @@ pub struct EdgeApi<'a> {
 }
 
 impl EdgeApi<'_> {
-    /// The Edge Endpoint's origin, e.g. `http://localhost:30101/`.
+    /// The Edge Endpoint's origin as a URL, e.g. `http://localhost:30101/` (with the `/` a
+    /// [`Url`] always has; [`Groundlight::edge_base_url`] is the official string form).
     pub fn base_url(&self) -> Url {
         self.client.edge_url(&[])
     }
@@ -81,21 +110,54 @@ impl EdgeApi<'_> {
         }
     }
 
-    /// The Edge Endpoint's configuration: `GET /edge-config`.
+    /// The Edge Endpoint's configuration: `GET /edge-config`, checked as the official
+    /// `from_payload` checks it ([`EdgeEndpointConfig::validate`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when the answer is not a valid configuration.
     pub async fn get_config(&self) -> Result<EdgeEndpointConfig> {
-        self.get("edge_get_config", "edge-config").await
+        const OPERATION: &str = "edge_get_config";
+        let spec = self
+            .client
+            .request(Method::GET, self.client.edge_url(&["edge-config"]));
+        let response = self.call(OPERATION, spec).await?;
+        let config: EdgeEndpointConfig = response.json(OPERATION)?;
+        if let Err(invalid) = config.validate() {
+            let why = match invalid {
+                Error::InvalidInput(why) => why,
+                other => other.to_string(),
+            };
+            let source = <serde_json::Error as serde::de::Error>::custom(why);
+            return Err(response.decode_error(OPERATION, source).into());
+        }
+        Ok(config)
     }
 
-    /// Replaces the Edge Endpoint's configuration: `PUT /edge-config` with the configuration
-    /// as JSON, the official defaults filled in
-    /// ([`EdgeEndpointConfig::with_official_defaults`]). The Edge Endpoint then loads the
-    /// detectors; see [`wait_detectors`](Self::wait_detectors) and
+    /// Replaces the Edge Endpoint's configuration: `PUT /edge-config` with
+    /// [`EdgeEndpointConfig::to_payload`] (every field, defaults included). The Edge Endpoint
+    /// then loads the detectors; see [`wait_detectors`](Self::wait_detectors) and
     /// [`set_config`](Self::set_config).
+    ///
+    /// ```no_run
+    /// # async fn run(gl: groundlight::Groundlight) -> groundlight::Result<()> {
+    /// use groundlight::edge::{EdgeEndpointConfig, NO_CLOUD};
+    /// let mut config = EdgeEndpointConfig::default();
+    /// config.add_detector("det_2vcRpzL8aHmO0bb4Dq1NkMEGxzS", &NO_CLOUD)?;
+    /// gl.edge().apply_config(&config).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`], before any request, when `config` breaks a rule
+    /// ([`EdgeEndpointConfig::validate`]).
     pub async fn apply_config(&self, config: &EdgeEndpointConfig) -> Result<()> {
+        config.validate()?;
         let spec = self
             .client
             .request(Method::PUT, self.client.edge_url(&["edge-config"]))
-            .json(&config.with_official_defaults())
+            .json(&config.to_payload())
             .map_err(Error::from_http)?;
         self.call("edge_apply_config", spec).await?;
         Ok(())

@@ -520,6 +520,20 @@ impl From<Image> for VlmImages {
     }
 }
 
+/// One image's bytes (Python's `ask_vlm_verify(image_bytes, …)`).
+impl From<&'static [u8]> for VlmImages {
+    fn from(bytes: &'static [u8]) -> Self {
+        Self(vec![Image::from(bytes)])
+    }
+}
+
+/// One image's bytes.
+impl From<Bytes> for VlmImages {
+    fn from(bytes: Bytes) -> Self {
+        Self(vec![Image::from(bytes)])
+    }
+}
+
 impl From<&std::path::Path> for VlmImages {
     fn from(path: &std::path::Path) -> Self {
         Self(vec![Image::from_path(path)])

@@ -107,8 +107,17 @@ struct GeometryBody {
 }
 
 impl Groundlight {
-    /// The official SDK's `create_roi` (see [`create_roi`]).
+    /// The official SDK's `gl.create_roi(label, top_left, bottom_right)`: the same as the free
+    /// function [`create_roi`] (which needs no client).
+    ///
+    /// ```
+    /// # fn run(gl: groundlight::Groundlight) {
+    /// let roi = gl.create_roi("person", (0.1, 0.2), (0.3, 0.4));
+    /// assert_eq!(roi, groundlight::create_roi("person", (0.1, 0.2), (0.3, 0.4)));
+    /// # }
+    /// ```
     pub fn create_roi(
+        &self,
         label: impl Into<String>,
         top_left: (f64, f64),
         bottom_right: (f64, f64),

@@ -47,7 +47,7 @@
 //! | `gl.list_detectors(page, page_size)` | [`Groundlight::list_detectors`] (`.send()` one page, `.stream()` all) |
 //! | `gl.add_label(iq, "YES", rois)` | [`Groundlight::add_label`] |
 //! | `ExperimentalApi().create_note(...)` | [`Groundlight::create_note`] (experimental calls are on the one client) |
-//! | `gl.edge.get_config()` | [`Groundlight::edge`] |
+//! | `gl.edge.get_config()`, `EdgeEndpointConfig.from_yaml(…)`, `NO_CLOUD` | [`Groundlight::edge`], [`edge::EdgeEndpointConfig::from_yaml`], [`edge::NO_CLOUD`] |
 //! | `Groundlight(enable_token_rotation=True)` (Python's default) | `Groundlight::builder().token_rotation(true)` ([`tokens`]) |
 //! | exceptions (`NotFoundError`, `ApiTokenError`, `ApiException`…) | one [`Error`] enum (mapping in [`error`]) |
 //!

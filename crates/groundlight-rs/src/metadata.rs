@@ -186,6 +186,17 @@ mod tests {
     }
 
     #[test]
+    fn keys_keep_the_callers_order_as_a_python_dict() {
+        // `{"z": 1, "a": 2}` as json.dumps writes it: insertion order, not sorted.
+        assert_eq!(
+            python_json_dumps(&json!({"z": 1, "a": 2, "m": {"y": 0, "b": 1}})),
+            r#"{"z": 1, "a": 2, "m": {"y": 0, "b": 1}}"#
+        );
+        let parsed: serde_json::Value = serde_json::from_str(r#"{"z":1,"a":2}"#).unwrap();
+        assert_eq!(python_json_dumps(&parsed), r#"{"z": 1, "a": 2}"#);
+    }
+
+    #[test]
     fn floats_like_python_repr() {
         for (f, expected) in [
             (20.0, "20.0"),

@@ -6,7 +6,8 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
-use vision_sdk_common::internal::Idempotency;
+use vision_sdk_common::MediaSource;
+use vision_sdk_common::internal::{Idempotency, MultipartField};
 
 use crate::call::call_builder;
 use crate::client::{API_TOKEN_HEADER, Groundlight, request_id};
@@ -92,6 +93,7 @@ fn method_is_idempotent(method: &Method) -> bool {
 enum GenericBody {
     Json(serde_json::Value),
     Bytes(Bytes, HeaderValue),
+    Multipart(Vec<MultipartField>),
 }
 
 /// The builder of [`Groundlight::make_generic_api_request`].
@@ -126,6 +128,50 @@ impl GenericApiRequest {
         self
     }
 
+    /// Adds a file part to a `multipart/form-data` body: the official SDK's
+    /// `files={name: (file_name, data, content_type)}`. Parts keep the order they were added
+    /// in; a [`json`](Self::json) or [`bytes`](Self::bytes) body is replaced.
+    ///
+    /// ```no_run
+    /// use http::Method;
+    /// # async fn run(gl: groundlight::Groundlight, jpeg: Vec<u8>) -> groundlight::Result<()> {
+    /// gl.make_generic_api_request(Method::POST, "/v1/notes?detector_id=det_abc")
+    ///     .form_field("content", "a note")
+    ///     .file("image", "image.jpg", jpeg, mime::IMAGE_JPEG)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn file(
+        self,
+        name: impl Into<String>,
+        file_name: impl Into<String>,
+        data: impl Into<Bytes>,
+        content_type: mime::Mime,
+    ) -> Self {
+        let source =
+            MediaSource::from_bytes_with_mime(data, content_type).with_file_name(file_name);
+        self.part(MultipartField::Media {
+            name: name.into(),
+            source,
+        })
+    }
+
+    /// Adds a text field to a `multipart/form-data` body (see [`file`](Self::file)).
+    pub fn form_field(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.part(MultipartField::Text {
+            name: name.into(),
+            value: value.into(),
+        })
+    }
+
+    fn part(mut self, field: MultipartField) -> Self {
+        match &mut self.body {
+            Some(GenericBody::Multipart(fields)) => fields.push(field),
+            _ => self.body = Some(GenericBody::Multipart(vec![field])),
+        }
+        self
+    }
+
     /// Whether the request may be re-sent after the server may have acted on it (default:
     /// by the method, see [`Groundlight::make_generic_api_request`]).
     pub fn idempotent(mut self, idempotent: bool) -> Self {
@@ -150,6 +196,7 @@ impl GenericApiRequest {
             None => spec,
             Some(GenericBody::Json(value)) => spec.json(&value).map_err(Error::from_http)?,
             Some(GenericBody::Bytes(data, content_type)) => spec.bytes(data, content_type),
+            Some(GenericBody::Multipart(fields)) => spec.multipart(fields),
         };
         let idempotency = if idempotent {
             Idempotency::Idempotent

@@ -71,3 +71,21 @@ async fn month_to_date_usage() {
         &[],
     );
 }
+
+/// A deliberate difference: `whoami` falls back to the username when the e-mail is empty or
+/// missing (Python returns the empty e-mail).
+#[tokio::test]
+async fn whoami_falls_back_to_the_username() {
+    for me in [
+        json!({"username": "probe", "email": ""}),
+        json!({"username": "probe"}),
+    ] {
+        let s = setup().await;
+        Mock::given(method("GET"))
+            .and(path("/device-api/v1/me"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(me))
+            .mount(&s.server)
+            .await;
+        assert_eq!(s.gl.whoami().await.unwrap(), "probe");
+    }
+}

@@ -429,3 +429,53 @@ async fn generic_bytes_body_and_query_reach_the_wire() {
     assert_eq!(reqs[0].body, b"raw");
     assert_eq!(reqs[0].headers["content-type"], "application/octet-stream");
 }
+
+#[tokio::test]
+async fn generic_files_are_sent_as_multipart_parts_in_order() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/device-api/v1/notes"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&s.server)
+        .await;
+    s.gl.make_generic_api_request(Method::POST, "/v1/notes?detector_id=det_abc")
+        .json(json!({"replaced": true}))
+        .form_field("content", "a note")
+        .file(
+            "image",
+            "image.jpg",
+            &b"\xff\xd8\xffjpeg"[..],
+            mime::IMAGE_JPEG,
+        )
+        .await
+        .unwrap();
+    let reqs = received(&s.server).await;
+    assert_eq!(reqs.len(), 1);
+    let content_type = reqs[0].headers["content-type"].to_str().unwrap();
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let parts = vision_sdk_common::testing::multipart::parse(content_type, &reqs[0].body).unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(
+        (parts[0].name.as_str(), parts[0].content),
+        ("content", &b"a note"[..])
+    );
+    assert_eq!(parts[1].name, "image");
+    assert_eq!(parts[1].file_name.as_deref(), Some("image.jpg"));
+    assert_eq!(parts[1].content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(parts[1].content, b"\xff\xd8\xffjpeg");
+    assert_eq!(reqs[0].headers["x-api-token"], TOKEN);
+    // `POST /v1/notes` with `content` and `image` is what the pinned spec describes.
+    spec_check(&reqs[0]);
+}
+
+#[tokio::test]
+async fn edge_base_url_is_scheme_host_and_port_without_a_slash() {
+    let s = setup().await;
+    let expected = s.server.uri();
+    assert_eq!(s.gl.edge_base_url(), expected.trim_end_matches('/'));
+    assert!(!s.gl.edge_base_url().ends_with('/'));
+    assert_eq!(s.gl.edge().base_url().as_str(), format!("{expected}/"));
+}

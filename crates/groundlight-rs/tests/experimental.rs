@@ -278,6 +278,41 @@ async fn vlm_verify_sends_query_and_numbered_media() {
     assert_eq!(requests(&s.server).await.len(), 1);
 }
 
+/// One image without a list, the JPEG bytes untouched, and a 5xx retried as Python's generated
+/// call retries it (the verification creates nothing).
+#[tokio::test]
+async fn vlm_verify_takes_one_image_and_is_retried_after_a_503() {
+    let s = setup().await;
+    Mock::given(method("POST"))
+        .and(path("/device-api/v1/vlm-verifications"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/device-api/v1/vlm-verifications"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": "vlm_1", "type": "vlm_verification", "created_at": "2026-01-01T00:00:00Z", "query": "q",
+            "model_id": "m", "result": {"verdict": "NO", "confidence": 0.8, "reasoning": "r"},
+            "cost": {"input_tokens": 1, "output_tokens": 1, "total_cost_usd": 0.01}
+        })))
+        .mount(&s.server)
+        .await;
+    let v = s.gl.ask_vlm_verify(JPEG, "Is there a fire?").await.unwrap();
+    assert_eq!(v.result.verdict, VerdictEnum::No);
+    let reqs = requests(&s.server).await;
+    assert_eq!(reqs.len(), 2, "the 503 was retried once");
+    for req in &reqs {
+        let parts = multipart_parts(req);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].name, "media");
+        assert_eq!(parts[1].file_name.as_deref(), Some("image_1.jpg"));
+        assert_eq!(parts[1].content, JPEG, "a JPEG is sent as it is");
+    }
+    assert_eq!(s.clock.sleeps().len(), 1);
+}
+
 #[tokio::test]
 async fn synthetic_images() {
     let s = setup().await;

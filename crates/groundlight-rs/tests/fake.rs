@@ -279,3 +279,54 @@ async fn transport_faults_are_retried() {
     assert_eq!(statuses, [None, Some(200), Some(200)]);
     assert_eq!(clock.sleeps().len(), 2, "two retries");
 }
+
+/// The escape hatch's multipart body (`files=`) against the fake: a note posted by hand is the
+/// note `get_notes` returns.
+#[tokio::test]
+async fn a_generic_multipart_request_reaches_the_fake() {
+    let fake = FakeGroundlight::start().await;
+    let gl = fake.client();
+    let det = fake.add_detector("d", "q?");
+    let response = gl
+        .make_generic_api_request(http::Method::POST, format!("/v1/notes?detector_id={det}"))
+        .form_field("content", "by hand")
+        .form_field("is_pinned", "true")
+        .file("image", "image.jpg", JPEG, mime::IMAGE_JPEG)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let notes = gl.get_notes(det.as_str()).await.unwrap();
+    assert_eq!(notes.customer[0].content.as_deref(), Some("by hand"));
+    assert_eq!(notes.customer[0].is_pinned, Some(true));
+}
+
+/// The fake's Edge Endpoint: `set_config` applies, waits through the polls the fake asks for,
+/// and reads back what was applied.
+#[tokio::test]
+async fn the_fake_plays_an_edge_endpoint() {
+    use groundlight::edge::{EDGE_ANSWERS_WITH_ESCALATION, EdgeEndpointConfig, NO_CLOUD};
+    let fake = FakeGroundlight::start().await;
+    fake.set_edge_polls_until_ready(2);
+    let (gl, clock) = with_clock(&fake);
+    let mut config = EdgeEndpointConfig::default();
+    config
+        .add_detector("det_000000000000000000000000001", &NO_CLOUD)
+        .unwrap();
+    config
+        .add_detector(
+            "det_000000000000000000000000002",
+            &EDGE_ANSWERS_WITH_ESCALATION,
+        )
+        .unwrap();
+    let applied = gl.edge().set_config(config.clone()).await.unwrap();
+    assert_eq!(applied, config);
+    assert_eq!(fake.edge_config(), Some(config.to_payload()));
+    assert_eq!(clock.sleeps(), vec![Duration::from_secs(1); 2]);
+    let readiness = gl.edge().get_detector_readiness().await.unwrap();
+    assert!(readiness.values().all(|r| r.ready) && readiness.len() == 2);
+    assert_eq!(
+        gl.edge().get_upstream_endpoint().await.unwrap(),
+        "https://api.groundlight.ai"
+    );
+    assert_eq!(gl.edge_base_url(), fake.base_url());
+}

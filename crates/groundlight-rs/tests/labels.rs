@@ -3,7 +3,7 @@
 mod support;
 
 use groundlight::models::{Label, SourceEnum};
-use groundlight::{Error, Groundlight, create_roi};
+use groundlight::{Error, create_roi};
 use serde_json::json;
 use support::*;
 use wiremock::matchers::{method, path};
@@ -55,7 +55,7 @@ async fn binary_count_class_and_text_labels() {
 async fn labels_with_rois_send_geometry_centre_and_score() {
     let s = setup().await;
     mount_labels(&s.server).await;
-    let roi = Groundlight::create_roi("person", (0.1, 0.2), (0.3, 0.4));
+    let roi = s.gl.create_roi("person", (0.1, 0.2), (0.3, 0.4));
     assert_eq!(roi, create_roi("person", (0.1, 0.2), (0.3, 0.4)));
     s.gl.add_label("iq_abc123", "BOUNDING_BOX")
         .rois([roi])

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig, ModeEnum};
+use groundlight::edge::{DEFAULT, EdgeEndpointConfig};
+use groundlight::models::ModeEnum;
 use groundlight::{Error, Groundlight, Image, ManualClock, RetryPolicy};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
@@ -420,7 +421,9 @@ async fn wire_details_match_the_official_sdk() {
     let iq = gl.get_image_query("iq_1").await.unwrap();
     gl.get_image_query(&iq).await.unwrap();
     let mut config = EdgeEndpointConfig::default();
-    config.add_detector("det_1", "default", EdgeInferenceConfig::default());
+    config
+        .add_detector("det_000000000000000000000000001", &DEFAULT)
+        .unwrap();
     gl.edge().apply_config(&config).await.unwrap();
 
     let reqs = requests(&server).await;

@@ -213,10 +213,13 @@ impl Respond for FakeApi {
                 json!({
                     "global_config": {"refresh_rate": 60.0, "confident_audit_rate": 0.0},
                     "edge_inference_configs": {"default": {"enabled": true}},
-                    "detectors": [{"detector_id": "det_abc123", "edge_inference_config": "default"}],
+                    "detectors": [{"detector_id": "det_abc123abc123abc123abc123abc", "edge_inference_config": "default"}],
                 }),
             ),
-            ("GET", ["edge-detector-readiness"]) => ok(200, json!({"det_abc123": {"ready": true}})),
+            ("GET", ["edge-detector-readiness"]) => ok(
+                200,
+                json!({"det_abc123abc123abc123abc123abc": {"ready": true}}),
+            ),
             ("GET", ["edge-info"]) => ok(
                 200,
                 json!({"upstream_endpoint": "https://api.groundlight.ai/device-api"}),
@@ -851,7 +854,7 @@ async fn label_calls(s: &mut Session) {
         gl.add_label("iq_abc123", "BOUNDING_BOX")
             .rois([
                 create_roi("person", (0.1, 0.2), (0.3, 0.4)),
-                Groundlight::create_roi("car", (0.5, 0.5), (0.9, 1.0))
+                gl.create_roi("car", (0.5, 0.5), (0.9, 1.0))
             ])
             .send()
     );
@@ -984,7 +987,7 @@ async fn outside_spec_calls(s: &mut Session) {
         s,
         "edge wait_detectors",
         gl.edge()
-            .wait_detectors(["det_abc123"], Duration::from_secs(5))
+            .wait_detectors(["det_abc123abc123abc123abc123abc"], Duration::from_secs(5))
     );
 }
 

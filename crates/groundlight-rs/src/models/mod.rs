@@ -29,8 +29,10 @@
 //! Integers are `i64`; every JSON number is an `f64`, including the spec's `format: float`
 //! confidences, so that a confidence compares with a threshold exactly as in the Python SDK.
 
+pub mod edge_config;
 mod generated;
 
+pub use edge_config::*;
 pub use generated::*;
 
 use std::collections::BTreeMap;
@@ -878,160 +880,6 @@ pub struct DetectorEvaluation {
     pub extra: Map<String, Value>,
 }
 
-/// The Edge Endpoint's configuration document (`GET`/`PUT <edge>/edge-config`, outside
-/// `/device-api`). Fields left `None` take the Edge Endpoint's defaults.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EdgeEndpointConfig {
-    /// Settings for the whole Edge Endpoint.
-    pub global_config: EdgeGlobalConfig,
-    /// Named inference configurations; a detector refers to one by name.
-    #[serde(deserialize_with = "null_as_default")]
-    pub edge_inference_configs: BTreeMap<String, EdgeInferenceConfig>,
-    /// The detectors the Edge Endpoint serves.
-    #[serde(deserialize_with = "null_as_default")]
-    pub detectors: Vec<EdgeDetectorConfig>,
-    /// Fields this SDK does not model.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// The official SDK's defaults for [`EdgeEndpointConfig`] fields (`edge/config.py`, 1.3.1).
-pub mod edge_defaults {
-    /// `global_config.refresh_rate`, seconds.
-    pub const REFRESH_RATE: f64 = 60.0;
-    /// `global_config.confident_audit_rate`.
-    pub const CONFIDENT_AUDIT_RATE: f64 = 1e-5;
-    /// `enabled` of an inference configuration.
-    pub const ENABLED: bool = true;
-    /// `always_return_edge_prediction`.
-    pub const ALWAYS_RETURN_EDGE_PREDICTION: bool = false;
-    /// `disable_cloud_escalation`.
-    pub const DISABLE_CLOUD_ESCALATION: bool = false;
-    /// `min_time_between_escalations`, seconds.
-    pub const MIN_TIME_BETWEEN_ESCALATIONS: f64 = 30.0;
-}
-
-impl EdgeEndpointConfig {
-    /// This configuration with every unset field given the official SDK's default
-    /// ([`edge_defaults`]), as the official SDK sends it.
-    ///
-    /// ```
-    /// use groundlight::models::{EdgeEndpointConfig, EdgeInferenceConfig};
-    /// let mut config = EdgeEndpointConfig::default();
-    /// config.add_detector("det_1", "default", EdgeInferenceConfig::default());
-    /// let full = config.with_official_defaults();
-    /// assert_eq!(full.global_config.refresh_rate, Some(60.0));
-    /// assert_eq!(full.edge_inference_configs["default"].min_time_between_escalations, Some(30.0));
-    /// ```
-    pub fn with_official_defaults(&self) -> Self {
-        let mut config = self.clone();
-        let global = &mut config.global_config;
-        global
-            .refresh_rate
-            .get_or_insert(edge_defaults::REFRESH_RATE);
-        global
-            .confident_audit_rate
-            .get_or_insert(edge_defaults::CONFIDENT_AUDIT_RATE);
-        for inference in config.edge_inference_configs.values_mut() {
-            inference.enabled.get_or_insert(edge_defaults::ENABLED);
-            inference
-                .always_return_edge_prediction
-                .get_or_insert(edge_defaults::ALWAYS_RETURN_EDGE_PREDICTION);
-            inference
-                .disable_cloud_escalation
-                .get_or_insert(edge_defaults::DISABLE_CLOUD_ESCALATION);
-            inference
-                .min_time_between_escalations
-                .get_or_insert(edge_defaults::MIN_TIME_BETWEEN_ESCALATIONS);
-        }
-        config
-    }
-
-    /// Serves `detector_id` with the inference configuration `config_name`, registering `config`
-    /// under that name. Returns `false` (and changes nothing) when the detector is already
-    /// listed or a *different* configuration already has that name.
-    pub fn add_detector(
-        &mut self,
-        detector_id: impl Into<String>,
-        config_name: impl Into<String>,
-        config: EdgeInferenceConfig,
-    ) -> bool {
-        let (detector_id, config_name) = (detector_id.into(), config_name.into());
-        if self.detectors.iter().any(|d| d.detector_id == detector_id) {
-            return false;
-        }
-        match self.edge_inference_configs.get(&config_name) {
-            Some(existing) if *existing != config => return false,
-            Some(_) => {}
-            None => {
-                self.edge_inference_configs
-                    .insert(config_name.clone(), config);
-            }
-        }
-        self.detectors.push(EdgeDetectorConfig {
-            detector_id,
-            edge_inference_config: config_name,
-            extra: Map::new(),
-        });
-        true
-    }
-}
-
-/// `global_config` of [`EdgeEndpointConfig`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EdgeGlobalConfig {
-    /// Seconds between checks for a new model binary (official default 60).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_rate: Option<f64>,
-    /// Probability that a confident prediction is sent to the cloud for audit (default 1e-5).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub confident_audit_rate: Option<f64>,
-    /// Fields this SDK does not model.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// One named inference configuration of [`EdgeEndpointConfig`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EdgeInferenceConfig {
-    /// Whether the Edge Endpoint accepts image queries for the detector (default true).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    /// API token used to fetch the detector's model.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_token: Option<String>,
-    /// Always answer with the edge prediction, whatever its confidence (default false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub always_return_edge_prediction: Option<bool>,
-    /// Never escalate to the cloud; requires `always_return_edge_prediction` (default false).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disable_cloud_escalation: Option<bool>,
-    /// Minimum seconds between cloud escalations for a detector (official default 30.0).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_time_between_escalations: Option<f64>,
-    /// Fields this SDK does not model.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// One detector served by the Edge Endpoint.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct EdgeDetectorConfig {
-    /// The detector (`det_…`).
-    #[serde(deserialize_with = "null_as_default")]
-    pub detector_id: String,
-    /// Name of an entry of [`EdgeEndpointConfig::edge_inference_configs`].
-    #[serde(deserialize_with = "null_as_default")]
-    pub edge_inference_config: String,
-    /// Fields this SDK does not model.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
 /// A detector's entry in `GET <edge>/edge-detector-readiness`, which maps detector ids to these
 /// (see [`EdgeDetectorReadinessMap`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1780,32 +1628,14 @@ mod tests {
         );
 
         let document = json!({
-            "global_config": {"refresh_rate": 60.0, "confident_audit_rate": 1e-5},
             "edge_inference_configs": {"default": {"enabled": true, "always_return_edge_prediction": false,
                 "disable_cloud_escalation": false, "min_time_between_escalations": 2.0}},
             "detectors": [{"detector_id": "det_x", "edge_inference_config": "default"}],
+            "global_config": {"refresh_rate": 60.0, "confident_audit_rate": 1e-5},
         });
-        let mut config: EdgeEndpointConfig = decode(&document);
+        let config: EdgeEndpointConfig = decode(&document);
+        assert_eq!(config.edge_inference_configs["default"].name, "default");
         assert_eq!(reencode(&config), document);
-        assert!(
-            !config.add_detector("det_x", "default", EdgeInferenceConfig::default()),
-            "duplicate detector"
-        );
-        assert!(
-            !config.add_detector("det_y", "default", EdgeInferenceConfig::default()),
-            "name clash"
-        );
-        let no_cloud = EdgeInferenceConfig {
-            always_return_edge_prediction: Some(true),
-            disable_cloud_escalation: Some(true),
-            ..Default::default()
-        };
-        assert!(config.add_detector("det_y", "no_cloud", no_cloud));
-        assert_eq!(config.detectors.len(), 2);
-        assert_eq!(
-            reencode(&config)["edge_inference_configs"]["no_cloud"]["disable_cloud_escalation"],
-            true
-        );
     }
 
     #[test]

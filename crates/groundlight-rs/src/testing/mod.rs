@@ -15,6 +15,11 @@
 //! [`FakeGroundlight::set_token_ttl`] gives the account a TTL; a deleted token then answers
 //! 401. [`SteppedClock`] drives the refresh schedule in tests.
 //!
+//! It also plays an Edge Endpoint on the same port (`/edge-config`, `/edge-detector-readiness`,
+//! `/edge-info`): it keeps the configuration `apply_config` sends, reports its detectors ready
+//! after [`FakeGroundlight::set_edge_polls_until_ready`] readiness polls (default 0: at once), and
+//! names `https://api.groundlight.ai` as its upstream.
+//!
 //! ```
 //! use std::time::Duration;
 //! use groundlight::testing::FakeGroundlight;
@@ -199,8 +204,17 @@ struct State {
     detectors: Vec<FakeDetector>,
     image_queries: Vec<FakeImageQuery>,
     groups: Vec<Value>,
+    edge: FakeEdge,
     notes: BTreeMap<String, Vec<Value>>,
     inspections: BTreeMap<String, Map<String, Value>>,
+}
+
+/// The fake's Edge Endpoint: the configuration last applied and the readiness polls left.
+#[derive(Debug, Default)]
+struct FakeEdge {
+    config: Option<Value>,
+    polls_until_ready: u32,
+    polls_left: u32,
 }
 
 impl State {
@@ -330,6 +344,20 @@ impl FakeGroundlight {
     /// Sets how image-query confidence evolves.
     pub fn set_confidence_plan(&self, plan: ConfidencePlan) {
         self.with(|s| s.plan = plan);
+    }
+
+    /// How many readiness polls after an `apply_config` report its detectors not ready yet
+    /// (default 0).
+    pub fn set_edge_polls_until_ready(&self, polls: u32) {
+        self.with(|s| {
+            s.edge.polls_until_ready = polls;
+            s.edge.polls_left = polls;
+        });
+    }
+
+    /// The Edge configuration last applied (`PUT /edge-config`), as sent.
+    pub fn edge_config(&self) -> Option<Value> {
+        self.with(|s| s.edge.config.clone())
     }
 
     /// Sets the answer of binary detectors (default `YES`).
@@ -463,6 +491,9 @@ impl FakeService for State {
         let method = request.method.as_str();
         let body: Map<String, Value> = serde_json::from_slice(&request.body).unwrap_or_default();
         match segments.as_slice() {
+            [edge @ ("edge-config" | "edge-detector-readiness" | "edge-info")] => {
+                edge_route(&mut state.edge, method, edge, &request.body)
+            }
             ["device-api", "inspections"] if method == "POST" => {
                 let id = state.next_id("inspect");
                 let inspection = json!({
@@ -482,6 +513,39 @@ impl FakeService for State {
             }
             _ => detail(404, "Not found (fake)."),
         }
+    }
+}
+
+fn edge_route(edge: &mut FakeEdge, method: &str, route: &str, body: &[u8]) -> FakeResponse {
+    let empty = || json!({"edge_inference_configs": {}, "detectors": [], "global_config": {}});
+    match (method, route) {
+        ("GET", "edge-config") => json_response(200, &edge.config.clone().unwrap_or_else(empty)),
+        ("PUT", "edge-config") => match serde_json::from_slice::<Value>(body) {
+            Ok(config @ Value::Object(_)) => {
+                edge.config = Some(config);
+                edge.polls_left = edge.polls_until_ready;
+                json_response(200, &json!({"status": "ok"}))
+            }
+            _ => detail(422, "The edge configuration must be a JSON object (fake)."),
+        },
+        ("GET", "edge-detector-readiness") => {
+            let ready = edge.polls_left == 0;
+            edge.polls_left = edge.polls_left.saturating_sub(1);
+            let config = edge.config.clone().unwrap_or_else(empty);
+            let readiness: Map<String, Value> = config["detectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["detector_id"].as_str())
+                .map(|id| (id.to_owned(), json!({ "ready": ready })))
+                .collect();
+            json_response(200, &Value::Object(readiness))
+        }
+        ("GET", "edge-info") => json_response(
+            200,
+            &json!({"upstream_endpoint": "https://api.groundlight.ai"}),
+        ),
+        _ => detail(405, "Method not allowed (fake)."),
     }
 }
 
