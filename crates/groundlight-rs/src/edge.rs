@@ -76,6 +76,11 @@ impl EdgeApi<'_> {
     }
 
     async fn call(&self, operation: &'static str, spec: RequestSpec) -> Result<HttpResponse> {
+        // Like every other call: token rotation (when asked for) is set up first, so the Edge
+        // Endpoint sees the token in use.
+        if let Some(rotation) = &self.client.inner.rotation {
+            rotation.ensure_started().await?;
+        }
         let executor = &self.client.inner.executor;
         executor
             .execute_with(

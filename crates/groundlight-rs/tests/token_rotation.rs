@@ -761,3 +761,26 @@ async fn a_client_follows_a_rotation_made_by_another() {
     assert_eq!(posts(&fake), 2, "and mints none");
     b.whoami().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_edge_call_first_sets_rotation_up_and_sends_the_token_in_use() {
+    let fake = FakeGroundlight::start().await;
+    fake.set_token_ttl(Some(TTL));
+    let dir = tempfile::tempdir().unwrap();
+    let clock = SteppedClock::new();
+    let gl = fake_rotating(&fake, dir.path(), &clock);
+    gl.edge().get_config().await.unwrap();
+    let in_use = current(&gl);
+    assert_ne!(in_use, FAKE_TOKEN, "the edge call set rotation up");
+    let requests = fake.requests();
+    let edge = requests
+        .iter()
+        .position(|r| r.path.starts_with("/edge-config"))
+        .expect("the edge call reached the fake");
+    let lookup = requests
+        .iter()
+        .position(|r| r.path.starts_with("/device-api/v1/api-tokens/by-snippet/"))
+        .expect("the token was looked up");
+    assert!(lookup < edge, "setup comes first");
+    assert_eq!(requests[edge].header("x-api-token"), Some(in_use.as_str()));
+}
