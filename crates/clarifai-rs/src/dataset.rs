@@ -19,8 +19,8 @@ use crate::list::List;
 use crate::models::{
     self, Annotation, Data, DatasetVersionExportFormat, Geo, Input, MediaKind,
     MultiDatasetInputResponse, MultiDatasetVersionExportResponse,
-    MultiDatasetVersionMetricsGroupResponse, MultiDatasetVersionResponse, MultiInputResponse,
-    SingleDatasetResponse, SingleDatasetVersionResponse, StatusOnly, Struct, Text, UserAppIdSet,
+    MultiDatasetVersionMetricsGroupResponse, MultiDatasetVersionResponse, SingleDatasetResponse,
+    SingleDatasetVersionResponse, Status, StatusOnly, Struct, Text, UserAppIdSet,
 };
 use crate::requests::datasets as dataset_requests;
 use crate::requests::inputs::{self as input_requests, ListInputsFilter, MAX_UPLOAD_BATCH};
@@ -864,20 +864,21 @@ impl BulkUpload {
     }
 
     /// One PostInputs + job wait + success listing; the ids that reached `INPUT_SUCCESS`.
+    /// Both answers are decoded into ids and statuses only ([`InputStatuses`]): the inputs
+    /// they echo, media included, are skipped rather than decoded.
     async fn upload_once(&self, inputs_api: &Inputs, inputs: Vec<Input>) -> Result<Vec<String>> {
         let ids: Vec<String> = inputs.iter().map(|i| i.id.clone()).collect();
         let job_id = new_job_id();
         let request = input_requests::upload(inputs_api.scope(), inputs, &job_id)?;
-        let posted: MultiInputResponse = self
-            .dataset
-            .client
+        let client = &self.dataset.client;
+        let posted: InputStatuses = client
             .call("upload_inputs", request, &Default::default())
             .await?;
         let rejected: Vec<String> = posted
             .inputs
-            .iter()
-            .filter(|i| crate::inputs::failed(i))
-            .map(|i| i.id.clone())
+            .into_iter()
+            .filter(|i| i.status.as_ref().is_some_and(crate::inputs::failed_status))
+            .map(|i| i.id)
             .collect();
         inputs_api
             .wait_for_upload_job_within(&job_id, self.job_timeout)
@@ -895,8 +896,43 @@ impl BulkUpload {
         if filter.ids.is_empty() {
             return Ok(Vec::new());
         }
-        let page = inputs_api.list_inputs_filtered(filter).send().await?;
-        Ok(page.items.into_iter().map(|i| i.id).collect())
+        let listed: InputStatuses = client
+            .call(
+                "list_inputs",
+                input_requests::list(inputs_api.scope(), &filter)?,
+                &Default::default(),
+            )
+            .await?;
+        Ok(listed.inputs.into_iter().map(|i| i.id).collect())
+    }
+}
+
+/// A `MultiInputResponse` read for its inputs' ids and statuses only (bulk uploads).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct InputStatuses {
+    /// The call's status.
+    status: Status,
+    /// The inputs; each must have an `id`.
+    #[serde(deserialize_with = "crate::proto_json::identified_vec")]
+    inputs: Vec<InputStatus>,
+}
+
+/// An input's id and status.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct InputStatus {
+    /// The input id.
+    id: String,
+    /// Its processing status.
+    status: Option<Status>,
+}
+
+identified!(InputStatus => "input");
+
+impl crate::response::ApiResponse for InputStatuses {
+    fn status(&self) -> &Status {
+        &self.status
     }
 }
 
