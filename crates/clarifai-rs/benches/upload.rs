@@ -178,7 +178,7 @@ fn main() {
     }
     println!(
         "bound: the batches in flight hold <= {concurrency} x {batch} files' bytes plus their \
-         base64 bodies (~{:.1} MiB of {size} B files), the folder listing ~200 B per file",
+         base64 bodies (~{:.1} MiB of {size} B files), the bookkeeping (paths, report ids) ~350 B per file",
         (batch * concurrency * size) as f64 * (1.0 + 4.0 / 3.0) / (1024.0 * 1024.0)
     );
     println!(
