@@ -13,9 +13,13 @@
 //! `UPLOAD_BENCH_CONCURRENCY` (default 8) batches in flight. Bounded memory shows as a peak
 //! that does not grow with the folder.
 //!
-//! No Python figure: the official SDK (`clarifai`) sends its calls over gRPC only (its auth
-//! helper builds a gRPC channel to the base URL); the fake speaks the JSON REST API, so the
-//! SDK cannot be pointed at it without replacing its transport.
+//! The Python side (`benches/upload_python.py`, run when `VISION_SDK_BENCH_PYTHON` names an
+//! interpreter with `benches/requirements-upload.txt`): the official SDK's
+//! `Dataset.upload_from_folder` on the same folders, same batch size, its own thread pool, in
+//! its own process (peak RSS from `getrusage`). The SDK sends its calls over gRPC only; the
+//! fake serves the JSON REST API, so the script swaps the SDK's stub for clarifai-grpc's own
+//! JSON channel (`ClarifaiChannel.get_json_channel`), the transport the same package ships.
+//! The inputs each side stored are counted afterwards.
 
 #![allow(
     clippy::print_stdout,
@@ -101,7 +105,10 @@ fn upload(base_url: &str, key: &str, dir: &Path, dataset_id: &str) {
         .build()
         .unwrap();
     let (before, _) = memory_kib();
-    let dataset = client.app("bench").dataset(dataset_id);
+    // Each run its own app: the folders share file names, hence input ids.
+    let dataset = client
+        .app(format!("bench-{dataset_id}"))
+        .dataset(dataset_id);
     let start = Instant::now();
     let report = runtime
         .block_on(
@@ -121,6 +128,64 @@ fn upload(base_url: &str, key: &str, dir: &Path, dataset_id: &str) {
         count as f64 / elapsed.as_secs_f64(),
         hwm as f64 / 1024.0,
         before as f64 / 1024.0,
+    );
+}
+
+/// The official SDK's `upload_from_folder` on the same folder, in its own process; then the
+/// inputs the fake holds in that dataset are counted.
+fn python_upload(
+    python: &std::ffi::OsStr,
+    base_url: &str,
+    key: &str,
+    dir: &Path,
+    dataset: &str,
+    count: usize,
+    batch: usize,
+) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/upload_python.py");
+    let out = Command::new(python)
+        .arg(script)
+        .args([base_url, key])
+        .arg(dir)
+        .args([dataset, &batch.to_string()])
+        .stderr(Stdio::null())
+        .output()
+        .expect("the bench's Python interpreter");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut figures = text
+        .split_whitespace()
+        .filter_map(|v| v.parse::<f64>().ok());
+    let (Some(secs), Some(kib)) = (figures.next(), figures.next()) else {
+        eprintln!("python side failed ({}): {text}", out.status);
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = clarifai::Clarifai::builder()
+        .env_lookup(|_| None)
+        .base_url(base_url)
+        .pat(key)
+        .build()
+        .unwrap();
+    let stored = runtime.block_on(async {
+        use futures_util::StreamExt as _;
+        client
+            .app(format!("bench-{dataset}"))
+            .dataset(dataset)
+            .list_inputs()
+            .per_page(1000)
+            .stream()
+            .filter(|item| std::future::ready(item.is_ok()))
+            .count()
+            .await
+    });
+    println!(
+        "python upload_from_folder {count:>6} files (batch {batch}, SDK thread pool):   \
+         {secs:>7.2}s ({:>5.0} files/s), peak RSS {:.1} MiB; {stored} inputs stored",
+        count as f64 / secs,
+        kib / 1024.0,
     );
 }
 
@@ -159,6 +224,10 @@ fn main() {
     let mut words = line.split_whitespace();
     let (base_url, key) = (words.next().unwrap(), words.next().unwrap());
 
+    let python = std::env::var_os("VISION_SDK_BENCH_PYTHON");
+    if python.is_none() {
+        println!("VISION_SDK_BENCH_PYTHON is not set: Python figures skipped");
+    }
     let root = tempfile::tempdir().unwrap();
     println!("{size} B files; each size uploaded by a fresh client process");
     let mut sizes = vec![1_000.min(files), files / 2, files];
@@ -174,15 +243,23 @@ fn main() {
             .status()
             .expect("a client process");
         assert!(status.success(), "the client process failed");
+        if let Some(python) = &python {
+            python_upload(
+                python,
+                base_url,
+                key,
+                &dir,
+                &format!("py{round}"),
+                count,
+                batch,
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
     println!(
         "bound: the batches in flight hold <= {concurrency} x {batch} files' bytes plus their \
          base64 bodies (~{:.1} MiB of {size} B files), the bookkeeping (paths, report ids) ~350 B per file",
         (batch * concurrency * size) as f64 * (1.0 + 4.0 / 3.0) / (1024.0 * 1024.0)
-    );
-    println!(
-        "python: not run (the official SDK speaks gRPC only; the fake serves the JSON REST API)"
     );
     drop(fake.stdin.take());
     let _ = fake.wait();
