@@ -15,7 +15,8 @@
 //!
 //! The Python side (`benches/upload_python.py`, run when `VISION_SDK_BENCH_PYTHON` names an
 //! interpreter with `benches/requirements-upload.txt`): the official SDK's
-//! `Dataset.upload_from_folder` on the same folders, same batch size, its own thread pool, in
+//! `Dataset.upload_from_folder` on the same folders, same batch size, as many upload threads
+//! (`num_workers`) as the Rust side has batches in flight, in
 //! its own process (peak RSS from `getrusage`). The SDK sends its calls over gRPC only; the
 //! fake serves the JSON REST API, so the script swaps the SDK's stub for clarifai-grpc's own
 //! JSON channel (`ClarifaiChannel.get_json_channel`), the transport the same package ships.
@@ -141,13 +142,14 @@ fn python_upload(
     dataset: &str,
     count: usize,
     batch: usize,
+    concurrency: usize,
 ) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/upload_python.py");
     let out = Command::new(python)
         .arg(script)
         .args([base_url, key])
         .arg(dir)
-        .args([dataset, &batch.to_string()])
+        .args([dataset, &batch.to_string(), &concurrency.to_string()])
         .stderr(Stdio::null())
         .output()
         .expect("the bench's Python interpreter");
@@ -182,7 +184,7 @@ fn python_upload(
             .await
     });
     println!(
-        "python upload_from_folder {count:>6} files (batch {batch}, SDK thread pool):   \
+        "python upload_from_folder {count:>6} files (batch {batch}, {concurrency} threads):   \
          {secs:>7.2}s ({:>5.0} files/s), peak RSS {:.1} MiB; {stored} inputs stored",
         count as f64 / secs,
         kib / 1024.0,
@@ -252,6 +254,7 @@ fn main() {
                 &format!("py{round}"),
                 count,
                 batch,
+                concurrency,
             );
         }
         std::fs::remove_dir_all(&dir).unwrap();
