@@ -141,9 +141,9 @@ fn python_upload(
     dir: &Path,
     dataset: &str,
     count: usize,
-    batch: usize,
-    concurrency: usize,
 ) {
+    let batch = knob("UPLOAD_BENCH_BATCH", 128);
+    let concurrency = knob("UPLOAD_BENCH_CONCURRENCY", 8);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/upload_python.py");
     let out = Command::new(python)
         .arg(script)
@@ -246,16 +246,7 @@ fn main() {
             .expect("a client process");
         assert!(status.success(), "the client process failed");
         if let Some(python) = &python {
-            python_upload(
-                python,
-                base_url,
-                key,
-                &dir,
-                &format!("py{round}"),
-                count,
-                batch,
-                concurrency,
-            );
+            python_upload(python, base_url, key, &dir, &format!("py{round}"), count);
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
