@@ -233,6 +233,7 @@ fn main() {
     let root = tempfile::tempdir().unwrap();
     println!("{size} B files; each size uploaded by a fresh client process");
     let mut sizes = vec![1_000.min(files), files / 2, files];
+    sizes.sort_unstable();
     sizes.dedup();
     for (round, count) in sizes.into_iter().enumerate() {
         let dir = root.path().join(format!("folder{round}"));
