@@ -4,8 +4,12 @@
 //!
 //! `cargo bench -p clarifai-rs --bench wire`
 //!
-//! The Python side (`benches/wire_python.py`, the clarifai-grpc 12.6.0 JSON channel's own
-//! conversions: `custom_message_to_dict` + `json.dumps`, `json.loads` + `dict_to_protobuf`)
+//! Both sides start from the same raw image bytes and end with the request body: Rust builds
+//! the `Input`s (copying each image, as the Python message constructors do) and
+//! `models::predict`'s body; Python builds the `PostModelOutputsRequest` message and does what
+//! the clarifai-grpc 12.6.0 JSON channel does before sending (`protobuf_to_dict` with the
+//! channel's arguments + `json.dumps`). Parsing: `serde_json` into `MultiOutputResponse` vs
+//! the channel's `json.loads` + `dict_to_protobuf`. The Python side (`benches/wire_python.py`)
 //! runs when `VISION_SDK_BENCH_PYTHON` names an interpreter with `benches/requirements.txt`
 //! installed; otherwise only the Rust figures are printed. Knobs: `WIRE_BENCH_RUNS` (default 50).
 
@@ -115,7 +119,9 @@ fn main() {
                 black_box(base64::engine::general_purpose::STANDARD.encode(i).len());
             }
         });
-        println!("detail: inputs {clone:?}, serialize {ser:?}, base64 alone {b64:?}");
+        println!(
+            "detail: inputs {clone:?}, derived Serialize of the inputs {ser:?}, base64 crate alone {b64:?}"
+        );
     }
     let body = response_json();
     let parse = time(runs, || {

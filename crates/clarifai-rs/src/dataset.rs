@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use vision_sdk_common::internal::batch::map_ordered;
+use futures_util::StreamExt as _;
+use vision_sdk_common::internal::batch::ordered_stream;
 use vision_sdk_common::internal::poll_until;
 use vision_sdk_common::{MediaInput, PollSchedule, Probe};
 
@@ -18,8 +19,8 @@ use crate::list::List;
 use crate::models::{
     self, Annotation, Data, DatasetVersionExportFormat, Geo, Input, MediaKind,
     MultiDatasetInputResponse, MultiDatasetVersionExportResponse,
-    MultiDatasetVersionMetricsGroupResponse, MultiDatasetVersionResponse, MultiInputResponse,
-    SingleDatasetResponse, SingleDatasetVersionResponse, StatusOnly, Struct, Text, UserAppIdSet,
+    MultiDatasetVersionMetricsGroupResponse, MultiDatasetVersionResponse, SingleDatasetResponse,
+    SingleDatasetVersionResponse, Status, StatusOnly, Struct, Text, UserAppIdSet,
 };
 use crate::requests::datasets as dataset_requests;
 use crate::requests::inputs::{self as input_requests, ListInputsFilter, MAX_UPLOAD_BATCH};
@@ -466,8 +467,59 @@ impl DataLoader for Vec<DataItem> {
     }
 }
 
+/// The items of a CSV file (and the placeholder source of a builder before `send`).
 struct FolderLoader {
     items: Vec<DataItem>,
+}
+
+/// A folder's files, listed and sorted once; each [`DataItem`] is made when its batch asks
+/// for it, so the upload keeps one path per file, not one item.
+struct FolderFiles {
+    paths: Vec<PathBuf>,
+    kind: MediaKind,
+    label: Option<String>,
+}
+
+impl FolderFiles {
+    fn list(folder: &Path, kind: MediaKind, labels: bool) -> Result<Self> {
+        let read = std::fs::read_dir(folder).map_err(|e| {
+            Error::user(format!("cannot read the folder {}: {e}", folder.display()))
+        })?;
+        let mut paths: Vec<PathBuf> = read
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        paths.shrink_to_fit();
+        let label = labels
+            .then(|| folder.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .flatten();
+        Ok(Self { paths, kind, label })
+    }
+
+    fn item_of(&self, path: &Path) -> DataItem {
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut item = DataItem::new(id, self.kind, Content::Path(path.to_owned()));
+        if let Some(l) = &self.label {
+            item.labels = vec![l.clone()];
+        }
+        item
+    }
+}
+
+impl DataLoader for FolderFiles {
+    fn len(&self) -> usize {
+        self.paths.len()
+    }
+    fn item(&self, index: usize) -> Result<DataItem> {
+        self.paths
+            .get(index)
+            .map(|p| self.item_of(p))
+            .ok_or_else(|| Error::user(format!("no item {index}")))
+    }
 }
 
 impl DataLoader for FolderLoader {
@@ -502,28 +554,8 @@ enum Source {
 
 /// The items of a folder: its files, sorted, file stem = input id.
 pub fn folder_items(folder: &Path, kind: MediaKind, labels: bool) -> Result<Vec<DataItem>> {
-    let read = std::fs::read_dir(folder)
-        .map_err(|e| Error::user(format!("cannot read the folder {}: {e}", folder.display())))?;
-    let mut paths: Vec<PathBuf> = read
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    paths.sort();
-    let label = folder.file_name().map(|n| n.to_string_lossy().into_owned());
-    Ok(paths
-        .into_iter()
-        .map(|path| {
-            let id = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut item = DataItem::new(id, kind, Content::Path(path));
-            if labels && let Some(l) = &label {
-                item.labels = vec![l.clone()];
-            }
-            item
-        })
-        .collect())
+    let files = FolderFiles::list(folder, kind, labels)?;
+    Ok(files.paths.iter().map(|p| files.item_of(p)).collect())
 }
 
 /// The items of a CSV file (see [`Dataset::upload_from_csv`]).
@@ -703,9 +735,9 @@ impl BulkUpload {
     pub async fn send(self) -> Result<UploadReport> {
         let loader: Arc<dyn DataLoader> = match &self.source {
             Source::Loader(l) => Arc::clone(l),
-            Source::Folder(folder, kind) => Arc::new(FolderLoader {
-                items: folder_items(folder, *kind, self.labels)?,
-            }),
+            Source::Folder(folder, kind) => {
+                Arc::new(FolderFiles::list(folder, *kind, self.labels)?)
+            }
             Source::Csv(path, kind, csv_type) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     Error::user(format!("cannot read the CSV file {}: {e}", path.display()))
@@ -721,19 +753,26 @@ impl BulkUpload {
             .map(|start| start..(start + self.batch_size).min(total))
             .collect();
         let this = &self;
-        let results = map_ordered(batches, self.concurrency, |range| {
+        // Each batch's report is merged as it completes (in order), not collected first.
+        let mut results = std::pin::pin!(ordered_stream(batches, self.concurrency, |range| {
             let loader = Arc::clone(&loader);
             async move { this.batch(&*loader, range).await }
-        })
-        .await;
+        }));
         let mut report = UploadReport::default();
-        for r in results {
-            let r = r?;
-            report.uploaded.extend(r.uploaded);
-            report.failed.extend(r.failed);
-            report.failed_annotations.extend(r.failed_annotations);
+        let mut first_error = None;
+        while let Some(r) = results.next().await {
+            match r {
+                Ok(r) => {
+                    report.uploaded.extend(r.uploaded);
+                    report.failed.extend(r.failed);
+                    report.failed_annotations.extend(r.failed_annotations);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-        Ok(report)
+        first_error.map_or(Ok(report), Err)
     }
 
     async fn batch(
@@ -825,20 +864,21 @@ impl BulkUpload {
     }
 
     /// One PostInputs + job wait + success listing; the ids that reached `INPUT_SUCCESS`.
+    /// Both answers are decoded into ids and statuses only ([`InputStatuses`]): the inputs
+    /// they echo, media included, are skipped rather than decoded.
     async fn upload_once(&self, inputs_api: &Inputs, inputs: Vec<Input>) -> Result<Vec<String>> {
         let ids: Vec<String> = inputs.iter().map(|i| i.id.clone()).collect();
         let job_id = new_job_id();
         let request = input_requests::upload(inputs_api.scope(), inputs, &job_id)?;
-        let posted: MultiInputResponse = self
-            .dataset
-            .client
+        let client = &self.dataset.client;
+        let posted: InputStatuses = client
             .call("upload_inputs", request, &Default::default())
             .await?;
         let rejected: Vec<String> = posted
             .inputs
-            .iter()
-            .filter(|i| crate::inputs::failed(i))
-            .map(|i| i.id.clone())
+            .into_iter()
+            .filter(|i| i.status.as_ref().is_some_and(crate::inputs::failed_status))
+            .map(|i| i.id)
             .collect();
         inputs_api
             .wait_for_upload_job_within(&job_id, self.job_timeout)
@@ -856,8 +896,43 @@ impl BulkUpload {
         if filter.ids.is_empty() {
             return Ok(Vec::new());
         }
-        let page = inputs_api.list_inputs_filtered(filter).send().await?;
-        Ok(page.items.into_iter().map(|i| i.id).collect())
+        let listed: InputStatuses = client
+            .call(
+                "list_inputs",
+                input_requests::list(inputs_api.scope(), &filter)?,
+                &Default::default(),
+            )
+            .await?;
+        Ok(listed.inputs.into_iter().map(|i| i.id).collect())
+    }
+}
+
+/// A `MultiInputResponse` read for its inputs' ids and statuses only (bulk uploads).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct InputStatuses {
+    /// The call's status.
+    status: Status,
+    /// The inputs; each must have an `id`.
+    #[serde(deserialize_with = "crate::proto_json::identified_vec")]
+    inputs: Vec<InputStatus>,
+}
+
+/// An input's id and status.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct InputStatus {
+    /// The input id.
+    id: String,
+    /// Its processing status.
+    status: Option<Status>,
+}
+
+identified!(InputStatus => "input");
+
+impl crate::response::ApiResponse for InputStatuses {
+    fn status(&self) -> &Status {
+        &self.status
     }
 }
 

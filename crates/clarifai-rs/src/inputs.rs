@@ -591,16 +591,14 @@ impl Upload {
 
 into_future!(Upload => UploadJob);
 
-/// `true` for an input whose upload failed for good.
-pub(crate) fn failed(input: &Input) -> bool {
-    input.status.as_ref().is_some_and(|s| {
-        !matches!(
-            s.code,
-            StatusCode::INPUT_SUCCESS
-                | StatusCode::INPUT_PENDING
-                | StatusCode::INPUT_IN_PROGRESS
-                | StatusCode::SUCCESS
-                | StatusCode::ZERO
-        )
-    })
+/// An input status that is neither success nor still in progress.
+pub(crate) fn failed_status(s: &crate::models::Status) -> bool {
+    !matches!(
+        s.code,
+        StatusCode::INPUT_SUCCESS
+            | StatusCode::INPUT_PENDING
+            | StatusCode::INPUT_IN_PROGRESS
+            | StatusCode::SUCCESS
+            | StatusCode::ZERO
+    )
 }

@@ -186,17 +186,17 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     }
 }
 
-/// `bytes` fields: standard base64 with padding on the way out (written straight into the
-/// output, no intermediate string), lenient base64 on the way in.
+/// `bytes` fields: standard base64 with padding on the way out, lenient base64 on the way in.
+/// (Request bodies that carry inputs skip this path: `requests::inputs_json` encodes their
+/// media straight into the body.)
 pub mod base64_bytes {
     use super::*;
 
     /// Serializes as padded standard base64.
     pub fn serialize<S: Serializer>(v: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
-        // One allocation and one pass: faster than `collect_str` over a `Base64Display`,
-        // whose small chunks each go through the serializer's escaping.
-        use base64::Engine as _;
-        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
+        // One allocation and one SIMD pass: faster than `collect_str` over a
+        // `Base64Display`, whose small chunks each go through the serializer's escaping.
+        serializer.serialize_str(&base64_simd::STANDARD.encode_to_string(v))
     }
 
     /// Accepts padded, unpadded or URL-safe base64, or `null` (empty).

@@ -583,3 +583,61 @@ async fn workflow_from_yaml_creates_and_reversions_node_models() {
     assert!(matches!(bad, Error::InvalidInput(_)), "{bad}");
     validate_all(&fake);
 }
+
+/// Upload memory is bounded by batch size × concurrency, not by the number of items: a loader
+/// that counts the items handed out checks, at every read, how many were read but not yet
+/// stored (acknowledged) by the fake. The fake and the client share the test's one thread, so
+/// the first `concurrency` batches are all read before any request is served: the bound is
+/// reached exactly, and never passed.
+#[tokio::test]
+async fn bulk_upload_reads_at_most_batch_size_times_concurrency_ahead() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const ITEMS: usize = 200;
+    const BATCH: usize = 8;
+    const CONCURRENCY: usize = 3;
+
+    struct Counting {
+        fake: FakeClarifai,
+        read: AtomicUsize,
+        max_ahead: Arc<AtomicUsize>,
+    }
+    impl clarifai::DataLoader for Counting {
+        fn len(&self) -> usize {
+            ITEMS
+        }
+        fn item(&self, index: usize) -> Result<DataItem> {
+            let read = self.read.fetch_add(1, Ordering::SeqCst) + 1;
+            let acknowledged = self.fake.input_count("me", "a1");
+            self.max_ahead
+                .fetch_max(read - acknowledged, Ordering::SeqCst);
+            Ok(DataItem::new(
+                format!("i{index:04}"),
+                MediaKind::Image,
+                Content::Bytes(vec![u8::try_from(index % 251).unwrap(); 1024].into()),
+            ))
+        }
+    }
+
+    let fake = FakeClarifai::start().await;
+    let (client, _clock) = manual(&fake);
+    let max_ahead = Arc::new(AtomicUsize::new(0));
+    let loader = Counting {
+        fake: fake.clone(),
+        read: AtomicUsize::new(0),
+        max_ahead: Arc::clone(&max_ahead),
+    };
+    let report = client
+        .app("a1")
+        .dataset("big")
+        .upload_dataset(loader)
+        .batch_size(BATCH)
+        .concurrency(CONCURRENCY)
+        .await
+        .unwrap();
+    assert_eq!(report.uploaded.len(), ITEMS);
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(fake.input_count("me", "a1"), ITEMS);
+    assert_eq!(max_ahead.load(Ordering::SeqCst), BATCH * CONCURRENCY);
+    assert_eq!(fake.requests_to("PostInputs").len(), ITEMS.div_ceil(BATCH));
+}

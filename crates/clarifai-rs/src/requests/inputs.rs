@@ -21,10 +21,13 @@ pub fn upload(scope: &UserAppIdSet, inputs: Vec<Input>, job_id: &str) -> Result<
     if let Some(i) = inputs.iter().position(|input| input.id.is_empty()) {
         return Err(Error::user(format!("input {i} has no id")));
     }
-    ApiRequest::in_app(Route::POST_INPUTS, scope, &[])?.with_json(&PostInputsRequest {
-        inputs,
-        inputs_add_job_id: job_id.to_owned(),
-    })
+    ApiRequest::in_app(Route::POST_INPUTS, scope, &[])?.with_inputs_json(
+        &inputs,
+        &PostInputsRequest {
+            inputs_add_job_id: job_id.to_owned(),
+            ..PostInputsRequest::default()
+        },
+    )
 }
 
 /// Upload-job polling: `GET {UA}/inputs/jobs/add/{id}`.

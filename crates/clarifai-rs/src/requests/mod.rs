@@ -25,6 +25,7 @@ pub mod apps;
 pub mod bodies;
 pub mod datasets;
 pub mod inputs;
+mod inputs_json;
 pub mod models;
 pub mod runners;
 pub mod search;
@@ -79,20 +80,42 @@ impl ApiRequest {
 
     /// Sets the JSON body. Only for routes whose message travels as the body.
     pub fn with_json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        if self.route.body() != Body::Json {
-            return Err(Error::user(format!(
-                "{} takes no body (its fields go in the query string)",
-                self.route.rpc()
-            )));
-        }
-        let bytes = serde_json::to_vec(body).map_err(|e| {
-            Error::user(format!(
-                "{}: the body cannot be encoded: {e}",
-                self.route.rpc()
-            ))
-        })?;
+        self.check_json_body()?;
+        let bytes = serde_json::to_vec(body).map_err(|e| self.encode_error(&e))?;
         self.body = Some(Bytes::from(bytes));
         Ok(self)
+    }
+
+    /// Sets a JSON body whose first member is `inputs` (written by [`inputs_json`], straight
+    /// from the borrowed inputs), followed by the other fields of `rest`.
+    pub(crate) fn with_inputs_json<T: Serialize>(
+        mut self,
+        inputs: &[crate::models::Input],
+        rest: &T,
+    ) -> Result<Self> {
+        self.check_json_body()?;
+        let bytes =
+            inputs_json::body_with_inputs(inputs, rest).map_err(|e| self.encode_error(&e))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    fn check_json_body(&self) -> Result<()> {
+        if self.route.body() == Body::Json {
+            Ok(())
+        } else {
+            Err(Error::user(format!(
+                "{} takes no body (its fields go in the query string)",
+                self.route.rpc()
+            )))
+        }
+    }
+
+    fn encode_error(&self, e: &serde_json::Error) -> Error {
+        Error::user(format!(
+            "{}: the body cannot be encoded: {e}",
+            self.route.rpc()
+        ))
     }
 
     /// Adds a query parameter (repeat the key for repeated fields).

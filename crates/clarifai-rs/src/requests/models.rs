@@ -157,8 +157,7 @@ pub fn predict(model: &ModelRef, inputs: &[Input], options: &PredictOptions) -> 
         None => ApiRequest::in_app(Route::POST_MODEL_OUTPUTS, &model.scope, &model.params())?,
     };
     let settings = !options.inference_params.is_empty() || options.output_config.is_some();
-    let body = PostModelOutputsRequest {
-        inputs: inputs.to_vec(),
+    let rest = PostModelOutputsRequest {
         model: settings.then(|| Model {
             model_version: Some(ModelVersion {
                 output_info: Some(OutputInfo {
@@ -173,7 +172,7 @@ pub fn predict(model: &ModelRef, inputs: &[Input], options: &PredictOptions) -> 
         runner_selector: options.runner_selector.clone(),
         ..PostModelOutputsRequest::default()
     };
-    r.with_json(&body)
+    r.with_inputs_json(inputs, &rest)
 }
 
 /// `Model.train(yaml_file)`: `POST {UA}/models/{m}/versions` with `train_info.params`, the

@@ -110,12 +110,14 @@ pub fn predict(
             &[("workflow_id", &workflow.workflow_id)],
         )?,
     };
-    r.with_json(&PostWorkflowResultsRequest {
-        inputs: inputs.to_vec(),
-        output_config: output_config.cloned(),
-        workflow_state: workflow_state_id.map(|id| WorkflowState { id: id.to_owned() }),
-        ..PostWorkflowResultsRequest::default()
-    })
+    r.with_inputs_json(
+        inputs,
+        &PostWorkflowResultsRequest {
+            output_config: output_config.cloned(),
+            workflow_state: workflow_state_id.map(|id| WorkflowState { id: id.to_owned() }),
+            ..PostWorkflowResultsRequest::default()
+        },
+    )
 }
 
 #[cfg(test)]
