@@ -19,7 +19,7 @@ use vision_sdk_common::reqwest::Url;
 
 use crate::client::{CallOptions, InferenceClient};
 use crate::error::{Error, Result};
-use crate::models::encode_base64;
+use crate::models::{append_base64, encode_base64};
 
 /// An image for a model: a file, bytes, a URL the client fetches (under the client's
 /// [`UrlInputPolicy`](crate::UrlInputPolicy)), a URL the **server** fetches
@@ -67,6 +67,36 @@ impl Loaded {
             Self::Bytes(bytes) => Some(encode_base64(bytes)),
             Self::Base64(text) => Some(text.clone()),
             Self::ServerUrl(_) => None,
+        }
+    }
+
+    /// The base64 text of an image to send, as a request body (`None` for a server URL):
+    /// encoded straight into the buffer that becomes the body, no further copy.
+    pub(crate) fn base64_body(&self) -> Option<Bytes> {
+        match self {
+            Self::Bytes(bytes) => {
+                let mut out = Vec::new();
+                append_base64(bytes, &mut out);
+                Some(Bytes::from(out))
+            }
+            Self::Base64(text) => Some(Bytes::from(text.clone().into_bytes())),
+            Self::ServerUrl(_) => None,
+        }
+    }
+
+    /// Appends the v1 JSON form (as [`to_json`](Self::to_json)) to a JSON document being
+    /// written: the base64 of bytes is encoded in place (base64 needs no JSON escaping), so a
+    /// multi-megabyte image is neither held as a `serde_json::Value` nor scanned for escapes.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Self::Bytes(bytes) => {
+                out.reserve(bytes.len().div_ceil(3) * 4 + 32);
+                out.extend_from_slice(br#"{"type":"base64","value":""#);
+                append_base64(bytes, out);
+                out.extend_from_slice(br#""}"#);
+                Ok(())
+            }
+            other => serde_json::to_writer(out, &other.to_json()),
         }
     }
 

@@ -82,6 +82,7 @@ mod core_models;
 #[cfg(feature = "image")]
 pub mod draw;
 mod error;
+mod gauge;
 mod infer;
 mod input;
 pub mod mode;

@@ -52,6 +52,7 @@ pub use classification::{
     ClassificationResponse, ClassificationResult, MultiLabelClassificationPrediction,
     MultiLabelClassificationResponse,
 };
+pub(crate) use common::append_base64;
 pub use common::{ImageSize, ResolvedModel, ResponseImage, decode_base64, encode_base64};
 pub use depth::{DepthEstimationResponse, DepthMap, DepthMapFormat, NormalizedDepth};
 pub use detection::{
