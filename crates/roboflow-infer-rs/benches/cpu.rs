@@ -17,6 +17,8 @@
 //!    `models::decode_inference(&TaskType::InstanceSegmentation, body)` vs what
 //!    `inference_sdk` does with the answer's body (`response.json()` and its post-processing of
 //!    the parsed answer), see `cpu_python.py`.
+//!    The v0 route does not say the model's task: `models::decode_v0_inference(body)` judges
+//!    it from the answer first (a second row, against the same Python figure).
 //! 3. **Client-side downsizing of a 4000×3000 JPEG** (to the 1024×1024 default bound): again a
 //!    whole v0 `infer` call against the loopback server, downsizing on
 //!    (`client_downsizing(true)` / `client_downsizing_disabled=False`), so both sides decode,
@@ -45,7 +47,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use roboflow_infer::models::decode_inference;
+use roboflow_infer::models::{decode_inference, decode_v0_inference};
 use roboflow_infer::{ApiMode, Image, InferenceClient, InferenceResponse, TaskType};
 use serde_json::{Value, json};
 
@@ -420,6 +422,9 @@ fn main() -> BoxResult<()> {
     let rust_parse = time(3, rust_runs, || {
         decode_inference(&TaskType::InstanceSegmentation, &answer).map_err(|e| e.to_string())
     });
+    let rust_parse_v0 = time(3, rust_runs, || {
+        decode_v0_inference(&answer).map_err(|e| e.to_string())
+    });
     let rust_downsize = time(2, rust_runs, || {
         infer_once(&rt, &client, &photo_path, true).map_err(|e| e.to_string())
     });
@@ -544,6 +549,11 @@ fn main() -> BoxResult<()> {
             "request",
         ),
         ("parse instance seg. 300 x 500 points", rust_parse, "parse"),
+        (
+            "  the same, v0 (task judged from the answer)",
+            rust_parse_v0,
+            "parse",
+        ),
         (
             "downsize 4000x3000 JPEG + infer (loopback)",
             rust_downsize,
