@@ -5,6 +5,12 @@ Companion of ``benches/cpu.rs`` (``cargo xtask bench roboflow-cpu``), which runs
 ``target/bench-venv`` with ``benches/requirements.txt`` installed and passes the URL of its
 loopback server (which answers every request with the same small JSON) and the data files.
 
+0. ``build``: exactly what ``InferenceHTTPClient.infer`` (v0, client downsizing disabled)
+   does before its HTTP call: ``_prepare_infer_from_api_v0_request_data`` (reads the 4 MB
+   JPEG, base64s it, builds the ``RequestData``) and, as ``make_request`` through
+   ``Session.post`` does, ``Session.prepare_request`` (the URL with its query, headers,
+   body). Nothing is sent. (``requests`` keeps the body a ``str`` and encodes it while
+   sending; that copy is not counted here.)
 1. ``request``: ``InferenceHTTPClient.infer(path, model_id)`` after ``select_api_v0()``,
    client downsizing disabled (the default): reads the 4 MB JPEG, base64s it, builds and sends
    the v0 request, parses the small answer.
@@ -60,6 +66,26 @@ def timed(runs, warmup, f):
     }
 
 
+def build_requests(client, session, image):
+    """The v0 requests ``client.infer(image, model_id=MODEL_ID)`` would send, not sent."""
+    requests_data = client._prepare_infer_from_api_v0_request_data(
+        inference_input=image, model_id=MODEL_ID
+    )
+    return [
+        session.prepare_request(
+            requests.Request(
+                "POST",
+                request_data.url,
+                headers=request_data.headers,
+                params=request_data.parameters,
+                data=request_data.data,
+                json=request_data.payload,
+            )
+        )
+        for request_data in requests_data
+    ]
+
+
 def handle_answer(response, configuration):
     """The body of ``infer_from_api_v0``'s loop over the responses (JSON answer branch)."""
     api_key_safe_raise_for_status(response=response)
@@ -103,7 +129,15 @@ def main():
     assert all(len(p["points"]) == 500 for p in parsed["predictions"])
     del parsed
 
+    session = requests.Session()
+    built = build_requests(plain, session, args.image)
+    assert len(built) == 1 and len(built[0].body) > 4_000_000, "unexpected request"
+    del built
+
     report = {
+        "build": timed(
+            args.runs, args.warmup, lambda: build_requests(plain, session, args.image)
+        ),
         "request": timed(
             args.runs, args.warmup, lambda: plain.infer(args.image, model_id=MODEL_ID)
         ),

@@ -85,6 +85,8 @@ pub(crate) struct Inner {
     pub(crate) cache: Option<Mutex<HashMap<String, ModelDescription>>>,
     pub(crate) classifiers: Classifiers,
     pub(crate) service_secret: Option<Secret>,
+    /// Images loaded by calls and not answered yet.
+    pub(crate) images: crate::gauge::ImageGauge,
 }
 
 impl fmt::Debug for InferenceClient {
@@ -146,6 +148,15 @@ impl InferenceClient {
     /// The rules for images given as URLs that the client fetches.
     pub fn url_input_policy(&self) -> &UrlInputPolicy {
         &self.inner.url_policy
+    }
+
+    /// **Unstable, not part of the API** (for tests and benchmarks; may change or go in any
+    /// release): `(images held now, most images held at once)` by this client's calls. An
+    /// image counts from when its call starts loading it until its answer is decoded, so an
+    /// `infer_many` never holds more than `max_concurrent_requests × max_batch_size`.
+    #[doc(hidden)]
+    pub fn unstable_images_in_memory(&self) -> (usize, usize) {
+        self.inner.images.read()
     }
 
     /// Forgets the cached model descriptions (the next v1 `infer` asks the registry again).
@@ -540,6 +551,7 @@ impl InferenceClientBuilder {
                     .then(|| Mutex::new(HashMap::new())),
                 classifiers: Classifiers::new(),
                 service_secret,
+                images: Default::default(),
             }),
         })
     }

@@ -22,14 +22,15 @@
 
 use std::marker::PhantomData;
 
-use serde_json::Value;
 use vision_sdk_common::http::HeaderValue;
 use vision_sdk_common::http::header::CONTENT_TYPE;
 use vision_sdk_common::internal::batch::{chunks, map_ordered};
-use vision_sdk_common::internal::execute::{HttpResponse, MultipartField};
-use vision_sdk_common::reqwest::Method;
+use vision_sdk_common::internal::execute::{HttpResponse, MultipartField, RequestSpec};
+use vision_sdk_common::reqwest::{Method, Url};
 
 use crate::client::{Body, CallOptions, InferenceClient, KeyIn};
+use crate::config::V1Body;
+use crate::error::from_http;
 use crate::error::{Error, Result};
 use crate::input::{Image, Loaded, downsize};
 use crate::models::{self, InferenceResponse, ModelDescription, Visualization};
@@ -249,98 +250,145 @@ impl<Out: InferOutput> InferCall<Out> {
         Out::from_results(results)
     }
 
+    /// **Unstable, not part of the API** (for benchmarks; may change or go in any release):
+    /// the HTTP requests this call would send, built but not sent — images loaded (files read,
+    /// URLs fetched), downsized when asked, base64-encoded into their bodies. One request per
+    /// image on v0, one per batch of `max_batch_size` on v1 (which first asks the server for
+    /// the model's description, as `send` does). The credential is left out: the client adds
+    /// it to each attempt.
+    #[doc(hidden)]
+    pub async fn unstable_build_requests(
+        &self,
+    ) -> Result<Vec<vision_sdk_common::reqwest::Request>> {
+        if self.images.is_empty() {
+            return Err(Error::InvalidInput("infer needs at least one image".into()));
+        }
+        let model_id = checked_model_id(&self.model_id)?.to_owned();
+        let config = self.client.inner.config.overridden_by(&self.config);
+        let specs = match self.client.mode() {
+            ApiMode::V0 => {
+                let shared = self.v0_shared(&model_id, &config)?;
+                let mut specs = Vec::with_capacity(self.images.len());
+                for image in &self.images {
+                    specs.push(self.v0_request(&shared, &config, image).await?.0);
+                }
+                specs
+            }
+            ApiMode::V1 => {
+                let shared = self.v1_shared(&model_id, &config).await?;
+                let mut specs = Vec::new();
+                for batch in chunks(self.images.clone(), config.effective_max_batch_size()) {
+                    specs.push(self.v1_request(&shared, &config, &batch).await?.0);
+                }
+                specs
+            }
+        };
+        let http = self.client.inner.executor.http();
+        let mut requests = Vec::with_capacity(specs.len());
+        for spec in specs {
+            requests.push(spec.build(http, None).await.map_err(|e| from_http(OP, e))?);
+        }
+        Ok(requests)
+    }
+
+    fn v0_shared(&self, model_id: &str, config: &InferenceConfiguration) -> Result<V0Shared> {
+        let (project, version) = split_v0_model_id(model_id)?;
+        Ok(V0Shared {
+            url: self.client.url(&[project, version]),
+            query: config.v0_query(),
+            bounds: downsizing_bounds(config, None),
+        })
+    }
+
+    /// The v0 request of one image, and the ratio to rescale its answer by.
+    async fn v0_request(
+        &self,
+        shared: &V0Shared,
+        config: &InferenceConfiguration,
+        image: &Image,
+    ) -> Result<(RequestSpec, Option<f64>)> {
+        let client = &self.client;
+        let http_get = self.http_get;
+        if self.multipart && !image.is_server_url() {
+            // The `file` part, a file streamed from disk on every attempt (constant memory).
+            let (source, ratio) = image
+                .upload_source(client, &self.options, shared.bounds)
+                .await?;
+            let spec = client
+                .request(Method::POST, shared.url.clone(), KeyIn::Query)
+                .query(shared.query.iter().map(|(k, v)| (*k, v.as_str())));
+            let spec =
+                client
+                    .with_service_secret(spec, config)
+                    .multipart(vec![MultipartField::Media {
+                        name: "file".into(),
+                        source,
+                    }]);
+            return Ok((spec, ratio));
+        }
+        let loaded = image.load(client, &self.options).await?;
+        let (loaded, ratio) = downsize(loaded, shared.bounds).await?;
+        let method = if http_get { Method::GET } else { Method::POST };
+        let spec = client
+            .request(method, shared.url.clone(), KeyIn::Query)
+            .query(shared.query.iter().map(|(k, v)| (*k, v.as_str())));
+        let spec = client.with_service_secret(spec, config);
+        let spec = match &loaded {
+            Loaded::ServerUrl(image_url) => {
+                let spec = spec.query([("image", image_url.as_str())]);
+                if http_get {
+                    spec
+                } else {
+                    // The server refuses a request without a Content-Type.
+                    spec.bytes(
+                        Default::default(),
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    )
+                }
+            }
+            _ if http_get => {
+                return Err(Error::InvalidInput(
+                    "the GET form of the legacy route takes only Image::server_url images".into(),
+                ));
+            }
+            other => spec.bytes(
+                other.base64_body().unwrap_or_default(),
+                HeaderValue::from_static("application/json"),
+            ),
+        };
+        Ok((spec, ratio))
+    }
+
     async fn v0(
         &self,
         model_id: &str,
         config: &InferenceConfiguration,
     ) -> Result<Vec<InferenceResponse>> {
-        let (project, version) = split_v0_model_id(model_id)?;
-        let client = &self.client;
-        let url = client.url(&[project, version]);
-        let bounds = downsizing_bounds(config, None);
-        let query = config.v0_query();
+        let shared = &self.v0_shared(model_id, config)?;
         let concurrency = config.effective_max_concurrent_requests();
-        let http_get = self.http_get;
-        let multipart = self.multipart;
-        let results = map_ordered(self.images.iter().cloned(), concurrency, |image| {
-            let url = url.clone();
-            let query = query.clone();
-            let client = client.clone();
-            let config = config.clone();
-            let options = self.options.clone();
-            async move {
-                let client = &client;
-                let config = &config;
-                if multipart && !image.is_server_url() {
-                    let (source, ratio) = image.upload_source(client, &options, bounds).await?;
-                    let spec = client
-                        .request(Method::POST, url, KeyIn::Query)
-                        .query(query.iter().map(|(k, v)| (*k, v.as_str())));
-                    let spec = client.with_service_secret(spec, config).multipart(vec![
-                        MultipartField::Media {
-                            name: "file".into(),
-                            source,
-                        },
-                    ]);
-                    let response = client
-                        .execute(OP, RetryClass::Inference, spec, &options)
-                        .await?;
-                    let mut result = decode_v0(&response)?;
-                    if let Some(ratio) = ratio {
-                        rescale_response(&mut result, ratio);
-                    }
-                    return Ok(result);
-                }
-                let loaded = image.load(client, &options).await?;
-                let (loaded, ratio) = downsize(loaded, bounds).await?;
-                let method = if http_get { Method::GET } else { Method::POST };
-                let spec = client
-                    .request(method, url, KeyIn::Query)
-                    .query(query.iter().map(|(k, v)| (*k, v.as_str())));
-                let spec = client.with_service_secret(spec, config);
-                let spec = match &loaded {
-                    Loaded::ServerUrl(image_url) => {
-                        let spec = spec.query([("image", image_url.as_str())]);
-                        if http_get {
-                            spec
-                        } else {
-                            // The server refuses a request without a Content-Type.
-                            spec.bytes(
-                                Default::default(),
-                                HeaderValue::from_static("application/x-www-form-urlencoded"),
-                            )
-                        }
-                    }
-                    _ if http_get => {
-                        return Err(Error::InvalidInput(
-                            "the GET form of the legacy route takes only Image::server_url images"
-                                .into(),
-                        ));
-                    }
-                    other => spec.bytes(
-                        other.base64().unwrap_or_default().into(),
-                        HeaderValue::from_static("application/json"),
-                    ),
-                };
-                let response = client
-                    .execute(OP, RetryClass::Inference, spec, &options)
+        let results = map_ordered(
+            self.images.iter().cloned(),
+            concurrency,
+            |image| async move {
+                // Counted from loading to the decoded answer (the memory bound of batches).
+                let _held = self.client.inner.images.hold(1);
+                let (spec, ratio) = self.v0_request(shared, config, &image).await?;
+                let response = self
+                    .client
+                    .execute(OP, RetryClass::Inference, spec, &self.options)
                     .await?;
                 let mut result = decode_v0(&response)?;
                 if let Some(ratio) = ratio {
                     rescale_response(&mut result, ratio);
                 }
                 Ok::<_, Error>(result)
-            }
-        })
+            },
+        )
         .await;
         results.into_iter().collect()
     }
 
-    async fn v1(
-        &self,
-        model_id: &str,
-        config: &InferenceConfiguration,
-    ) -> Result<Vec<InferenceResponse>> {
+    async fn v1_shared(&self, model_id: &str, config: &InferenceConfiguration) -> Result<V1Shared> {
         let client = &self.client;
         let description = client.describe_model(OP, model_id, true).await?;
         let unsupported = || Error::ModelTaskTypeNotSupported {
@@ -357,63 +405,97 @@ impl<Out: InferOutput> InferCall<Out> {
         let segments: Vec<&str> = route.trim_start_matches('/').split('/').collect();
         let url = client.url(&segments);
         let bounds = downsizing_bounds(config, Some(&description));
+        Ok(V1Shared {
+            model_id: model_id.to_owned(),
+            url,
+            members,
+            bounds,
+            description,
+        })
+    }
+
+    /// The v1 request of one batch, and the ratios to rescale its answers by.
+    async fn v1_request(
+        &self,
+        shared: &V1Shared,
+        config: &InferenceConfiguration,
+        batch: &[Image],
+    ) -> Result<(RequestSpec, Vec<Option<f64>>)> {
+        let client = &self.client;
+        let mut body = Body::new();
+        body.insert("model_id", shared.model_id.as_str());
+        for (name, value) in shared.members.iter() {
+            body.insert(name, value.clone());
+        }
+        // `{…members, "image": <image or list>}`, the images written in place.
+        let mut json = serde_json::to_vec(&body)
+            .map_err(|e| Error::InvalidInput(format!("the request body cannot be written: {e}")))?;
+        json.pop(); // the closing `}`
+        json.extend_from_slice(if json.len() > 1 {
+            b",\"image\":"
+        } else {
+            b"\"image\":"
+        });
+        if batch.len() > 1 {
+            json.push(b'[');
+        }
+        let mut ratios = Vec::with_capacity(batch.len());
+        for (index, image) in batch.iter().enumerate() {
+            let loaded = image.load(client, &self.options).await?;
+            let (loaded, ratio) = downsize(loaded, shared.bounds).await?;
+            if index > 0 {
+                json.push(b',');
+            }
+            loaded.write_json(&mut json).map_err(|e| {
+                Error::InvalidInput(format!("the request body cannot be written: {e}"))
+            })?;
+            ratios.push(ratio);
+        }
+        if batch.len() > 1 {
+            json.push(b']');
+        }
+        json.push(b'}');
+        let spec = client.request(Method::POST, shared.url.clone(), KeyIn::Body);
+        let spec = client
+            .with_service_secret(spec, config)
+            .query(config.v1_query())
+            .json_bytes(json.into());
+        Ok((spec, ratios))
+    }
+
+    async fn v1(
+        &self,
+        model_id: &str,
+        config: &InferenceConfiguration,
+    ) -> Result<Vec<InferenceResponse>> {
+        let shared = &self.v1_shared(model_id, config).await?;
         let batches = chunks(self.images.clone(), config.effective_max_batch_size());
         let concurrency = config.effective_max_concurrent_requests();
-        let results = map_ordered(batches, concurrency, |batch| {
-            let url = url.clone();
-            let members = members.clone();
-            let description = description.clone();
-            let client = client.clone();
-            let config = config.clone();
-            let options = self.options.clone();
-            let model_id = model_id.to_owned();
-            async move {
-                let client = &client;
-                let mut images = Vec::with_capacity(batch.len());
-                let mut ratios = Vec::with_capacity(batch.len());
-                for image in &batch {
-                    let loaded = image.load(client, &options).await?;
-                    let (loaded, ratio) = downsize(loaded, bounds).await?;
-                    images.push(loaded.to_json());
-                    ratios.push(ratio);
-                }
-                let mut body = Body::new();
-                body.insert("model_id", model_id.as_str());
-                for (name, value) in members.iter() {
-                    body.insert(name, value.clone());
-                }
-                let image = if images.len() == 1 {
-                    images.pop().unwrap_or(Value::Null)
-                } else {
-                    Value::Array(images)
-                };
-                body.insert("image", image);
-                let spec = client.request(Method::POST, url, KeyIn::Body);
-                let spec = client
-                    .with_service_secret(spec, &config)
-                    .query(config.v1_query());
-                let spec = InferenceClient::json_body(spec, &body)?;
-                let response = client
-                    .execute(OP, RetryClass::Inference, spec, &options)
-                    .await?;
-                let mut decoded = decode_v1(&response, &description)?;
-                if decoded.len() != ratios.len() {
-                    return Err(Error::Decode(response.invalid(
-                        OP,
-                        format!(
-                            "{} images sent, {} results received",
-                            ratios.len(),
-                            decoded.len()
-                        ),
-                    )));
-                }
-                for (result, ratio) in decoded.iter_mut().zip(ratios) {
-                    if let Some(ratio) = ratio {
-                        rescale_response(result, ratio);
-                    }
-                }
-                Ok::<_, Error>(decoded)
+        let results = map_ordered(batches, concurrency, |batch| async move {
+            // Counted from loading to the decoded answers (the memory bound of batches).
+            let _held = self.client.inner.images.hold(batch.len());
+            let (spec, ratios) = self.v1_request(shared, config, &batch).await?;
+            let response = self
+                .client
+                .execute(OP, RetryClass::Inference, spec, &self.options)
+                .await?;
+            let mut decoded = decode_v1(&response, &shared.description)?;
+            if decoded.len() != ratios.len() {
+                return Err(Error::Decode(response.invalid(
+                    OP,
+                    format!(
+                        "{} images sent, {} results received",
+                        ratios.len(),
+                        decoded.len()
+                    ),
+                )));
             }
+            for (result, ratio) in decoded.iter_mut().zip(ratios) {
+                if let Some(ratio) = ratio {
+                    rescale_response(result, ratio);
+                }
+            }
+            Ok::<_, Error>(decoded)
         })
         .await;
         let mut out = Vec::with_capacity(self.images.len());
@@ -422,6 +504,22 @@ impl<Out: InferOutput> InferCall<Out> {
         }
         Ok(out)
     }
+}
+
+/// What every v0 request of a call shares.
+struct V0Shared {
+    url: Url,
+    query: Vec<(&'static str, String)>,
+    bounds: Option<(u32, u32)>,
+}
+
+/// What every v1 request of a call shares.
+struct V1Shared {
+    model_id: String,
+    url: Url,
+    members: V1Body,
+    bounds: Option<(u32, u32)>,
+    description: ModelDescription,
 }
 
 into_future!(InferCall<InferenceResponse> => InferenceResponse);

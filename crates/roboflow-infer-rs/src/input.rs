@@ -19,7 +19,7 @@ use vision_sdk_common::{MediaInput, MediaSource};
 
 use crate::client::{CallOptions, InferenceClient};
 use crate::error::{Error, Result};
-use crate::models::encode_base64;
+use crate::models::{append_base64, encode_base64};
 
 /// An image for a model: a file, bytes, a URL the client fetches (under the client's
 /// [`UrlInputPolicy`](crate::UrlInputPolicy)), a URL the **server** fetches
@@ -67,6 +67,36 @@ impl Loaded {
             Self::Bytes(bytes) => Some(encode_base64(bytes)),
             Self::Base64(text) => Some(text.clone()),
             Self::ServerUrl(_) => None,
+        }
+    }
+
+    /// The base64 text of an image to send, as a request body (`None` for a server URL):
+    /// encoded straight into the buffer that becomes the body, no further copy.
+    pub(crate) fn base64_body(&self) -> Option<Bytes> {
+        match self {
+            Self::Bytes(bytes) => {
+                let mut out = Vec::new();
+                append_base64(bytes, &mut out);
+                Some(Bytes::from(out))
+            }
+            Self::Base64(text) => Some(Bytes::from(text.clone().into_bytes())),
+            Self::ServerUrl(_) => None,
+        }
+    }
+
+    /// Appends the v1 JSON form (as [`to_json`](Self::to_json)) to a JSON document being
+    /// written: the base64 of bytes is encoded in place (base64 needs no JSON escaping), so a
+    /// multi-megabyte image is neither held as a `serde_json::Value` nor scanned for escapes.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Self::Bytes(bytes) => {
+                out.reserve(bytes.len().div_ceil(3) * 4 + 32);
+                out.extend_from_slice(br#"{"type":"base64","value":""#);
+                append_base64(bytes, out);
+                out.extend_from_slice(br#""}"#);
+                Ok(())
+            }
+            other => serde_json::to_writer(out, &other.to_json()),
         }
     }
 
@@ -171,6 +201,9 @@ impl Image {
                         .await
                         .map(Loaded::Bytes);
                 }
+                if let Some(path) = media.path() {
+                    return read_file(path.to_owned()).await.map(Loaded::Bytes);
+                }
                 let source = media.resolve(95).await?;
                 Ok(Loaded::Bytes(source.read_all().await?))
             }
@@ -221,6 +254,43 @@ impl Image {
         });
         Ok((source, ratio))
     }
+}
+
+/// Reads an image file in one trip to the blocking pool (open, check, read). Its name and
+/// content type play no part (the wire carries base64, as upstream sends any file), so unlike
+/// `MediaSource::from_path` there is no MIME sniffing, which costs two more trips.
+async fn read_file(path: PathBuf) -> Result<Bytes> {
+    use std::io::Read as _;
+    use vision_sdk_common::MediaError;
+    let read = tokio::task::spawn_blocking(move || {
+        let fail = |source: std::io::Error| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                MediaError::NotFound {
+                    path: path.clone(),
+                    source,
+                }
+            } else {
+                MediaError::Unreadable {
+                    path: path.clone(),
+                    source,
+                }
+            }
+        };
+        let mut file = std::fs::File::open(&path).map_err(fail)?;
+        let metadata = file.metadata().map_err(fail)?;
+        if !metadata.is_file() {
+            return Err(MediaError::NotAFile { path });
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes).map_err(fail)?;
+        if bytes.is_empty() {
+            return Err(MediaError::Empty);
+        }
+        Ok(Bytes::from(bytes))
+    })
+    .await
+    .map_err(|e| Error::Config(format!("the file-reading task failed: {e}")))?;
+    Ok(read?)
 }
 
 impl From<MediaInput> for Image {
@@ -325,5 +395,38 @@ fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, O
         Some(_) => Err(Error::Config(
             "client-side downsizing (client_downsizing_disabled = false) needs the crate feature `image`".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vision_sdk_common::MediaError;
+
+    #[tokio::test]
+    async fn files_are_read_whatever_their_name_with_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_extension = dir.path().join("capture");
+        std::fs::write(&no_extension, b"\xff\xd8\xff\xe0abc").unwrap();
+        let bytes = read_file(no_extension).await.unwrap();
+        assert_eq!(&bytes[..], b"\xff\xd8\xff\xe0abc");
+
+        let missing = read_file(dir.path().join("missing.jpg")).await.unwrap_err();
+        assert!(
+            matches!(missing, Error::Media(MediaError::NotFound { .. })),
+            "{missing:?}"
+        );
+        let directory = read_file(dir.path().to_owned()).await.unwrap_err();
+        assert!(
+            matches!(directory, Error::Media(MediaError::NotAFile { .. })),
+            "{directory:?}"
+        );
+        let empty = dir.path().join("empty.jpg");
+        std::fs::write(&empty, b"").unwrap();
+        let empty = read_file(empty).await.unwrap_err();
+        assert!(
+            matches!(empty, Error::Media(MediaError::Empty)),
+            "{empty:?}"
+        );
     }
 }

@@ -100,6 +100,7 @@ mod core_models;
 pub mod draw;
 mod error;
 pub mod frames;
+mod gauge;
 mod infer;
 mod input;
 pub mod mode;

@@ -52,6 +52,7 @@ pub use classification::{
     ClassificationResponse, ClassificationResult, MultiLabelClassificationPrediction,
     MultiLabelClassificationResponse,
 };
+pub(crate) use common::append_base64;
 pub use common::{ImageSize, ResolvedModel, ResponseImage, decode_base64, encode_base64};
 pub use depth::{DepthEstimationResponse, DepthMap, DepthMapFormat, NormalizedDepth};
 pub use detection::{
@@ -297,10 +298,248 @@ pub fn task_of_v0_response(value: &Value) -> TaskType {
 }
 
 /// Decodes a v0 answer, whose task is judged by [`task_of_v0_response`].
+///
+/// The task is judged by a first skim of the bytes (no numbers converted, nothing kept), then
+/// the answer is decoded straight into its typed response: a large answer is never held as a
+/// `serde_json::Value`. An answer the skim cannot judge goes the `Value` way.
 pub fn decode_v0_inference(body: &[u8]) -> Result<InferenceResponse, serde_json::Error> {
+    if let Ok(probe) = serde_json::from_slice::<v0_probe::V0Probe>(body) {
+        if probe.is_stub.0 {
+            return serde_json::from_slice(body).map(InferenceResponse::Stub);
+        }
+        let task = probe.task();
+        return typed!(&task, body, serde_json::from_slice);
+    }
     let value: Value = serde_json::from_slice(body)?;
     let task = task_of_v0_response(&value);
     decode_inference_value(&task, value)
+}
+
+/// The skim of a v0 answer that tells its task as [`task_of_v0_response`] does.
+mod v0_probe {
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    use crate::TaskType;
+
+    /// The members [`super::task_of_v0_response`] looks at.
+    #[derive(Deserialize)]
+    pub(super) struct V0Probe {
+        #[serde(default)]
+        timeline: Present,
+        #[serde(default)]
+        top: Present,
+        #[serde(default)]
+        pub(super) is_stub: IsTrue,
+        #[serde(default)]
+        predictions: Predictions,
+    }
+
+    impl V0Probe {
+        pub(super) fn task(&self) -> TaskType {
+            if self.timeline.0 {
+                return TaskType::ActionRecognition;
+            }
+            match self.predictions {
+                Predictions::Map {
+                    segmentation_mask: true,
+                } => TaskType::SemanticSegmentation,
+                Predictions::Map { .. } => TaskType::MultiLabelClassification,
+                _ if self.top.0 => TaskType::Classification,
+                Predictions::List { mask: true, .. } => TaskType::InstanceSegmentation,
+                Predictions::List {
+                    keypoints: true, ..
+                } => TaskType::KeypointDetection,
+                Predictions::List { .. } => TaskType::ObjectDetection,
+                Predictions::Absent | Predictions::Other => TaskType::Other("unknown".into()),
+            }
+        }
+    }
+
+    /// Whether a member is there (whatever its value, `null` included).
+    #[derive(Default)]
+    struct Present(bool);
+
+    impl<'de> Deserialize<'de> for Present {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            IgnoredAny::deserialize(d).map(|_| Self(true))
+        }
+    }
+
+    /// Whether a member is `true` (anything else: no).
+    #[derive(Default)]
+    pub(super) struct IsTrue(pub(super) bool);
+
+    impl<'de> Deserialize<'de> for IsTrue {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = IsTrue;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any value")
+                }
+                fn visit_bool<E>(self, v: bool) -> Result<IsTrue, E> {
+                    Ok(IsTrue(v))
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_str<E>(self, _: &str) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_unit<E>(self) -> Result<IsTrue, E> {
+                    Ok(IsTrue(false))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<IsTrue, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(IsTrue(false))
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IsTrue, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(IsTrue(false))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    /// The shape of `predictions`.
+    #[derive(Default)]
+    enum Predictions {
+        #[default]
+        Absent,
+        /// An object (semantic segmentation, multi-label classification).
+        Map { segmentation_mask: bool },
+        /// An array: what its first element has.
+        List { mask: bool, keypoints: bool },
+        /// Anything else.
+        Other,
+    }
+
+    /// What the first prediction has.
+    struct First {
+        mask: bool,
+        keypoints: bool,
+    }
+
+    impl<'de> Deserialize<'de> for First {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = First;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<First, A::Error> {
+                    let mut first = First {
+                        mask: false,
+                        keypoints: false,
+                    };
+                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        match &*key {
+                            "points" | "rle" => first.mask = true,
+                            "keypoints" => first.keypoints = true,
+                            _ => {}
+                        }
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    Ok(first)
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<First, A::Error> {
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(self.nothing())
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+                fn visit_str<E>(self, _: &str) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+                fn visit_unit<E>(self) -> Result<First, E> {
+                    Ok(self.nothing())
+                }
+            }
+            impl V {
+                fn nothing(self) -> First {
+                    First {
+                        mask: false,
+                        keypoints: false,
+                    }
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Predictions {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Predictions;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("any value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Predictions, A::Error> {
+                    let mut segmentation_mask = false;
+                    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                        segmentation_mask |= key == "segmentation_mask";
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                    Ok(Predictions::Map { segmentation_mask })
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Predictions, A::Error> {
+                    let first = seq.next_element::<First>()?;
+                    while seq.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(match first {
+                        Some(f) => Predictions::List {
+                            mask: f.mask,
+                            keypoints: f.keypoints,
+                        },
+                        None => Predictions::List {
+                            mask: false,
+                            keypoints: false,
+                        },
+                    })
+                }
+                fn visit_bool<E>(self, _: bool) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+                fn visit_i64<E>(self, _: i64) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+                fn visit_u64<E>(self, _: u64) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+                fn visit_f64<E>(self, _: f64) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+                fn visit_str<E>(self, _: &str) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+                fn visit_unit<E>(self) -> Result<Predictions, E> {
+                    Ok(Predictions::Other)
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
 }
 
 /// Decodes the answer of a request for one or several images: a JSON array (a batched v1
@@ -374,6 +613,44 @@ mod tests {
         // `is_stub: false` is no stub.
         let not = br#"{"is_stub": false, "model_id": "p/0", "task_type": "object-detection"}"#;
         assert!(decode_inference(&TaskType::ObjectDetection, not).is_err());
+    }
+
+    #[test]
+    fn the_v0_skim_judges_as_the_value_judge() {
+        let bodies = [
+            json!({"timeline": null, "predictions": []}),
+            json!({"predictions": {"segmentation_mask": "x", "class_map": {}}}),
+            json!({"predictions": {"dog": {"confidence": 0.9, "class_id": 0}}, "top": "dog"}),
+            json!({"top": "dog", "predictions": [{"class": "dog", "confidence": 0.9}]}),
+            json!({"image": {"width": 1, "height": 1}, "predictions": [
+                {"x": 1, "y": 1, "width": 1, "height": 1, "confidence": 0.5, "class": "a",
+                 "points": [{"x": 0.5, "y": 0.25}]}]}),
+            json!({"image": {"width": 1, "height": 1}, "predictions": [
+                {"x": 1, "y": 1, "width": 1, "height": 1, "confidence": 0.5, "class": "a",
+                 "keypoints": []}]}),
+            od_body(),
+            json!({"image": {"width": 1, "height": 1}, "predictions": []}),
+            json!({"image": {"width": 1, "height": 1}, "predictions": [1, "x"]}),
+            json!({"predictions": 3}),
+            json!({"something": "else"}),
+            json!({"is_stub": true, "model_id": "p/0", "task_type": "object-detection"}),
+            json!({"is_stub": "yes", "image": {"width": 1, "height": 1}, "predictions": []}),
+        ];
+        for body in bodies {
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let probe: v0_probe::V0Probe = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(probe.task(), task_of_v0_response(&body), "{body}");
+            assert_eq!(probe.is_stub.0, stub::looks_like_stub(&body), "{body}");
+            let by_value = decode_inference_value(&task_of_v0_response(&body), body.clone());
+            let by_bytes = decode_v0_inference(&bytes);
+            match (by_value, by_bytes) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{body}"),
+                (Err(_), Err(_)) => {}
+                (a, b) => panic!("{body}: {a:?} vs {b:?}"),
+            }
+        }
+        // Not JSON: the error of the `Value` way.
+        assert!(decode_v0_inference(b"{not json").is_err());
     }
 
     #[test]
