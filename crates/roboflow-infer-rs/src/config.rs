@@ -24,6 +24,7 @@
 //! | `active_learning_target_dataset`, `source`, `source_info` | same | same |
 //! | `response_mask_format` | same (instance segmentation) | same |
 //! | `allow_reduced_mask_resolution` | same, **always sent** for instance segmentation | same, **always sent** |
+//! | `enforce_dense_masks_in_inference_models` (not in the official one; a server member) | same (instance segmentation), sent when set | – |
 //! | `output_visualisation_format`, `image_extensions_for_directory_scan`, `client_downsizing_disabled`, `default_max_input_size`, `max_concurrent_requests`, `max_batch_size`, `profiling_directory`, `workflow_run_retries_enabled`, `api_key_transport` | client side only | client side only |
 //!
 //! Every field is an `Option`: `None` means "not chosen", is not sent, and lets a per-call
@@ -263,6 +264,10 @@ pub struct InferenceConfiguration {
     /// `allow_reduced_mask_resolution` (always sent for instance segmentation and on v0;
     /// default `false`).
     pub allow_reduced_mask_resolution: Option<bool>,
+    /// v1 `enforce_dense_masks_in_inference_models` (instance segmentation; a member of the
+    /// server's `InstanceSegmentationInferenceRequest` that `inference_sdk` 1.8.3 does not
+    /// send): dense masks even where the model would give reduced ones. Sent only when set.
+    pub enforce_dense_masks_in_inference_models: Option<bool>,
     /// v1 / v0 `include_anomaly_map` (classification).
     pub include_anomaly_map: Option<bool>,
     /// Client side: where the API key goes (default [`ApiKeyTransport::Legacy`]).
@@ -370,6 +375,8 @@ impl InferenceConfiguration {
         workflow_run_retries_enabled: bool,
         /// Sets [`allow_reduced_mask_resolution`](Self::allow_reduced_mask_resolution).
         allow_reduced_mask_resolution: bool,
+        /// Sets [`enforce_dense_masks_in_inference_models`](Self::enforce_dense_masks_in_inference_models).
+        enforce_dense_masks_in_inference_models: bool,
         /// Sets [`include_anomaly_map`](Self::include_anomaly_map).
         include_anomaly_map: bool,
         /// Sets [`api_key_transport`](Self::api_key_transport).
@@ -443,6 +450,7 @@ impl InferenceConfiguration {
             workflow_run_retries_enabled,
             response_mask_format,
             allow_reduced_mask_resolution,
+            enforce_dense_masks_in_inference_models,
             include_anomaly_map,
             api_key_transport,
         )
@@ -636,6 +644,10 @@ impl InferenceConfiguration {
                 body.push_str(
                     "response_mask_format",
                     self.response_mask_format.as_ref().map(|m| m.as_str()),
+                );
+                body.push(
+                    "enforce_dense_masks_in_inference_models",
+                    self.enforce_dense_masks_in_inference_models,
                 );
             }
             TaskType::Classification | TaskType::MultiLabelClassification => {
@@ -945,6 +957,27 @@ mod tests {
             serde_json::to_string(&body).unwrap(),
             r#"{"disable_preproc_auto_orient":true,"class_filter":["dog"],"confidence":0.5,"iou_threshold":0.4,"max_detections":10,"visualize_predictions":false,"disable_active_learning":false,"source":"rust-probe"}"#
         );
+    }
+
+    /// `enforce_dense_masks_in_inference_models`: a server member the official client lacks,
+    /// sent on v1 instance segmentation only when set, and nowhere else.
+    #[test]
+    fn dense_masks_are_sent_for_instance_segmentation_only_when_set() {
+        let config = InferenceConfiguration::new().enforce_dense_masks_in_inference_models(true);
+        let seg = config.v1_body(&TaskType::InstanceSegmentation).unwrap();
+        assert_eq!(
+            serde_json::to_value(&seg).unwrap()["enforce_dense_masks_in_inference_models"],
+            json!(true)
+        );
+        let detection = config.v1_body(&TaskType::ObjectDetection).unwrap();
+        assert!(
+            !detection
+                .names()
+                .contains(&"enforce_dense_masks_in_inference_models")
+        );
+        assert!(!names(&config.v0_query()).contains(&"enforce_dense_masks_in_inference_models"));
+        let merged = InferenceConfiguration::new().overridden_by(&config);
+        assert_eq!(merged.enforce_dense_masks_in_inference_models, Some(true));
     }
 
     /// `results.json: v1_infer_seg_model`: defaults on a segmentation model.
