@@ -334,7 +334,11 @@ mod with_image_feature {
         ] {
             let bytes = encode(&DynamicImage::ImageRgb8(noise(40, 30)), format);
             let req = submit(&s.gl, &s.server, Image::from(bytes)).await;
-            assert_eq!(header(&req, "content-type"), Some("image/jpeg"), "{format:?}");
+            assert_eq!(
+                header(&req, "content-type"),
+                Some("image/jpeg"),
+                "{format:?}"
+            );
             let sent = decode(&req.body);
             assert_eq!((sent.width(), sent.height()), (40, 30));
         }

@@ -4,7 +4,7 @@
 //! Built for what the SDKs do before an upload (shrink an oversized camera frame, convert a PNG
 //! to JPEG, downsize to a model's input size) at a fraction of the `image` crate's build cost:
 //! [`jpeg-decoder`](https://docs.rs/jpeg-decoder) (with DCT-domain downscaling),
-//! [`jpeg-encoder`](https://docs.rs/jpeg-encoder) and [`png`](https://docs.rs/png).
+//! [`jpeg-encoder`](https://docs.rs/jpeg-encoder) and [`zune-png`](https://docs.rs/zune-png).
 //!
 //! - [`decode`]: JPEG or PNG bytes to [`RgbImage`] (greyscale, palette, alpha, 16-bit and CMYK
 //!   are converted to 8-bit RGB; alpha is dropped, as PIL's `convert("RGB")` does).
@@ -297,46 +297,49 @@ fn grey_to_rgb(grey: &[u8]) -> Vec<u8> {
 }
 
 fn decode_png(bytes: &[u8]) -> Result<RgbImage, MediaError> {
-    let mut decoder = png::Decoder::new_with_limits(
-        std::io::Cursor::new(bytes),
-        png::Limits {
-            bytes: MAX_DECODED_BYTES,
-        },
-    );
-    // Palette → RGB(A), low bit depths → 8 bits, 16 bits → 8 bits, tRNS → alpha.
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(decode_error)?;
-    let size = reader
+    use zune_png::zune_core::bytestream::ZCursor;
+    use zune_png::zune_core::colorspace::ColorSpace;
+    use zune_png::zune_core::options::DecoderOptions;
+    use zune_png::zune_core::result::DecodingResult;
+
+    // Palettes and tRNS are expanded by the decoder; 16-bit samples are stripped to 8 bits.
+    let options = DecoderOptions::default()
+        .set_max_width(1 << 24)
+        .set_max_height(1 << 24)
+        .png_set_strip_to_8bit(true);
+    let mut decoder = zune_png::PngDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(decode_error)?;
+    let ((width, height), colorspace) = decoder
+        .dimensions()
+        .zip(decoder.colorspace())
+        .ok_or_else(|| decode_error("no PNG header"))?;
+    if decoder
         .output_buffer_size()
-        .filter(|&n| n <= MAX_DECODED_BYTES)
-        .ok_or_else(|| decode_error("the PNG is too large to decode"))?;
-    let mut buf = vec![0; size];
-    let frame = reader.next_frame(&mut buf).map_err(decode_error)?;
-    buf.truncate(frame.buffer_size());
-    let (width, height) = (frame.width, frame.height);
-    let channels = match frame.color_type {
-        png::ColorType::Grayscale => 1,
-        png::ColorType::GrayscaleAlpha => 2,
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        png::ColorType::Indexed => return Err(decode_error("unexpanded palette")),
-    };
-    let row = width as usize * channels;
-    if frame.bit_depth != png::BitDepth::Eight || frame.line_size != row {
-        return Err(decode_error("unexpected PNG output layout"));
+        .is_none_or(|n| n > MAX_DECODED_BYTES)
+    {
+        return Err(decode_error("the PNG is too large to decode"));
     }
+    let samples = match decoder.decode().map_err(decode_error)? {
+        DecodingResult::U8(samples) => samples,
+        DecodingResult::U16(samples) => samples.iter().map(|&s| (s >> 8) as u8).collect(),
+        _ => return Err(decode_error("unexpected PNG sample type")),
+    };
     // Alpha is dropped, not composited: PIL's `convert("RGB")`.
-    let rgb = match channels {
-        1 => grey_to_rgb(&buf),
-        2 => buf
+    let rgb = match colorspace {
+        ColorSpace::Luma => grey_to_rgb(&samples),
+        ColorSpace::LumaA => samples
             .chunks_exact(2)
             .flat_map(|p| [p[0], p[0], p[0]])
             .collect(),
-        3 => buf,
-        _ => buf
+        ColorSpace::RGB => samples,
+        ColorSpace::RGBA => samples
             .chunks_exact(4)
             .flat_map(|p| [p[0], p[1], p[2]])
             .collect(),
+        _ => return Err(decode_error("unexpected PNG colour type")),
+    };
+    let (Ok(width), Ok(height)) = (u32::try_from(width), u32::try_from(height)) else {
+        return Err(decode_error("the PNG is too large to decode"));
     };
     RgbImage::new(width, height, rgb).map_err(|e| decode_error(e.to_string()))
 }
