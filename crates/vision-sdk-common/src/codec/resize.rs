@@ -55,15 +55,14 @@ struct Taps {
     first: Vec<usize>,
     /// `ksize` weights per output pixel (zero-padded).
     weights: Vec<i32>,
+    /// How many of them are in the image (PIL's `xmax - xmin`).
+    counts: Vec<u16>,
     ksize: usize,
 }
 
 impl Taps {
     fn count(&self, i: usize) -> usize {
-        self.weights[i * self.ksize..(i + 1) * self.ksize]
-            .iter()
-            .rposition(|&w| w != 0)
-            .map_or(0, |p| p + 1)
+        usize::from(self.counts[i])
     }
 }
 
@@ -74,6 +73,7 @@ fn taps(in_size: usize, out_size: usize, filter: Filter) -> Taps {
     let support = filter.support() * filter_scale;
     let ksize = support.ceil() as usize * 2 + 1;
     let mut first = Vec::with_capacity(out_size);
+    let mut counts = Vec::with_capacity(out_size);
     let mut weights = vec![0i32; out_size * ksize];
     let ss = 1.0 / filter_scale;
     let mut k = vec![0f64; ksize];
@@ -100,10 +100,12 @@ fn taps(in_size: usize, out_size: usize, filter: Filter) -> Taps {
             };
         }
         first.push(xmin);
+        counts.push(u16::try_from(n).unwrap_or(u16::MAX));
     }
     Taps {
         first,
         weights,
+        counts,
         ksize,
     }
 }
@@ -148,10 +150,13 @@ pub fn resize(img: &RgbImage, width: u32, height: u32, filter: Filter) -> RgbIma
     let horizontal: Vec<u8> = if out_w != in_w {
         let t = taps(in_w, out_w, filter);
         let mut out = vec![0u8; rows * out_w * 3];
-        for (y, out_row) in out.chunks_exact_mut(out_w * 3).enumerate() {
-            let src = &img.data[(row_first + y) * in_w * 3..(row_first + y + 1) * in_w * 3];
-            horizontal_row(src, out_row, &t);
-        }
+        let src = &img.data[row_first * in_w * 3..row_last * in_w * 3];
+        in_parallel(&mut out, out_w * 3, rows * in_w, |first_row, part| {
+            for (y, out_row) in part.chunks_exact_mut(out_w * 3).enumerate() {
+                let row = first_row + y;
+                horizontal_row(&src[row * in_w * 3..(row + 1) * in_w * 3], out_row, &t);
+            }
+        });
         out
     } else {
         img.data[row_first * in_w * 3..row_last * in_w * 3].to_vec()
@@ -160,21 +165,29 @@ pub fn resize(img: &RgbImage, width: u32, height: u32, filter: Filter) -> RgbIma
         Some(v) => {
             let stride = out_w * 3;
             let mut out = vec![0u8; out_h * stride];
-            let mut acc = vec![0i32; stride];
-            for (y, out_row) in out.chunks_exact_mut(stride).enumerate() {
-                acc.fill(1 << (PRECISION_BITS - 1));
-                let start = v.first[y] - row_first;
-                let weights = &v.weights[y * v.ksize..y * v.ksize + v.count(y)];
-                for (j, &w) in weights.iter().enumerate() {
-                    let src = &horizontal[(start + j) * stride..(start + j + 1) * stride];
-                    for (a, &s) in acc.iter_mut().zip(src) {
-                        *a += i32::from(s) * w;
+            in_parallel(
+                &mut out,
+                stride,
+                out_h * out_w * v.ksize,
+                |first_row, part| {
+                    let mut acc = vec![0i32; stride];
+                    for (i, out_row) in part.chunks_exact_mut(stride).enumerate() {
+                        let y = first_row + i;
+                        acc.fill(1 << (PRECISION_BITS - 1));
+                        let start = v.first[y] - row_first;
+                        let weights = &v.weights[y * v.ksize..y * v.ksize + v.count(y)];
+                        for (j, &w) in weights.iter().enumerate() {
+                            let src = &horizontal[(start + j) * stride..(start + j + 1) * stride];
+                            for (a, &s) in acc.iter_mut().zip(src) {
+                                *a += i32::from(s) * w;
+                            }
+                        }
+                        for (o, &a) in out_row.iter_mut().zip(&acc) {
+                            *o = clip8(a);
+                        }
                     }
-                }
-                for (o, &a) in out_row.iter_mut().zip(&acc) {
-                    *o = clip8(a);
-                }
-            }
+                },
+            );
             out
         }
         None => horizontal,
@@ -186,11 +199,35 @@ pub fn resize(img: &RgbImage, width: u32, height: u32, filter: Filter) -> RgbIma
     }
 }
 
+/// Below this many multiply-adds a pass runs on the calling thread.
+const PARALLEL_WORK: usize = 1 << 20;
+
+/// Runs `work(first_row, rows)` over `out` (rows of `stride` bytes) split in two halves on two
+/// threads when there is enough `work_units` to pay for a thread and a second core exists.
+fn in_parallel(
+    out: &mut [u8],
+    stride: usize,
+    work_units: usize,
+    work: impl Fn(usize, &mut [u8]) + Sync,
+) {
+    let rows = out.len() / stride.max(1);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if work_units < PARALLEL_WORK || cores < 2 || rows < 2 {
+        work(0, out);
+        return;
+    }
+    let (top, bottom) = out.split_at_mut(rows / 2 * stride);
+    std::thread::scope(|scope| {
+        scope.spawn(|| work(rows / 2, bottom));
+        work(0, top);
+    });
+}
+
 fn horizontal_row(src: &[u8], out: &mut [u8], t: &Taps) {
     for (x, px) in out.chunks_exact_mut(3).enumerate() {
         let first = t.first[x];
         let weights = &t.weights[x * t.ksize..(x + 1) * t.ksize];
-        let n = weights.len().min(src.len() / 3 - first);
+        let n = t.count(x).min(src.len() / 3 - first);
         let (mut r, mut g, mut b) = (
             1i32 << (PRECISION_BITS - 1),
             1i32 << (PRECISION_BITS - 1),

@@ -78,6 +78,16 @@ fn resize_is_bit_exact_with_pil() {
 }
 
 #[test]
+fn large_resizes_split_over_threads_stay_bit_exact() {
+    // Enough work for the two-thread split of both passes.
+    let img = pattern(1500, 1000);
+    let bicubic = resize(&img, 640, 427, Filter::Bicubic);
+    assert_eq!(checksum(&bicubic), (104_679_766, 941_309_715));
+    let bilinear = resize(&img, 1024, 683, Filter::Bilinear);
+    assert_eq!(checksum(&bilinear), (267_894_016, 314_362_382));
+}
+
+#[test]
 fn resize_of_a_row_matches_pil_values() {
     let row = [
         [0, 0, 0],
