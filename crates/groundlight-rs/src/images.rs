@@ -138,7 +138,7 @@ impl Image {
     pub(crate) async fn prepare(&self, shrink: bool) -> Result<MediaSource> {
         #[cfg(feature = "image")]
         if let Some(img) = self.input.decoded() {
-            let rgb = codec::RgbImage::from_dynamic_image(img)?;
+            let rgb = codec::from_dynamic_image(img)?;
             return encode_pixels(&rgb, shrink);
         }
         let media = self.input.resolve(JPEG_QUALITY).await?;
@@ -372,7 +372,7 @@ fn decode_any(data: &[u8]) -> Result<codec::RgbImage> {
     #[cfg(feature = "image")]
     if !data.starts_with(b"\x89PNG") {
         let img = vision_sdk_common::image::decode(data)?;
-        return Ok(codec::RgbImage::from_dynamic_image(&img)?);
+        return Ok(codec::from_dynamic_image(&img)?);
     }
     Ok(codec::decode(data)?)
 }

@@ -18,6 +18,10 @@
 //!    (`client_downsizing(true)` / `client_downsizing_disabled=False`), so both sides decode,
 //!    resize, re-encode, base64 and send.
 //!
+//! 4. **Where the downsizing time goes** (Rust only, [`downsize_stages`]): the JPEG header, the
+//!    DCT-domain decode at 1/2 (vs a full decode), the resize and the encode, with the public
+//!    `vision_sdk_common::codec` functions `infer` uses.
+//!
 //! Medians of N runs after warm-up; the ratio is Python median / Rust median. The ≥ 10× goal is
 //! reported, not asserted. Knobs: `RF_BENCH_RUST_RUNS` (default 15), `RF_BENCH_PY_RUNS`
 //! (default 7), `RF_BENCH_SKIP_PYTHON=1`.

@@ -280,9 +280,7 @@ fn decode_other(bytes: &[u8]) -> Result<vision_sdk_common::codec::RgbImage> {
     #[cfg(feature = "image")]
     if !bytes.starts_with(b"\x89PNG") {
         let decoded = vision_sdk_common::image::decode(bytes)?;
-        return Ok(vision_sdk_common::codec::RgbImage::from_dynamic_image(
-            &decoded,
-        )?);
+        return Ok(vision_sdk_common::codec::from_dynamic_image(&decoded)?);
     }
     Ok(vision_sdk_common::codec::decode(bytes)?)
 }

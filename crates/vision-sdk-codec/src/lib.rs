@@ -1,5 +1,6 @@
-//! The light image path (feature `jpeg`): JPEG and PNG decoding to RGB pixels, resizing, JPEG
-//! encoding, without the `image` crate.
+//! The light image path of the vision-sdk-rs crates (re-exported as `vision_sdk_common::codec`
+//! by its feature `jpeg`): JPEG and PNG decoding to RGB pixels, resizing, JPEG encoding, without
+//! the `image` crate.
 //!
 //! Built for what the SDKs do before an upload (shrink an oversized camera frame, convert a PNG
 //! to JPEG, downsize to a model's input size) at a fraction of the `image` crate's build cost:
@@ -16,9 +17,9 @@
 //! - [`encode_jpeg`]: baseline JPEG, 4:2:0 chroma subsampling (PIL's and libjpeg's default).
 //!
 //! ```
-//! use vision_sdk_common::codec::{Filter, RgbImage, decode, encode_jpeg, resize};
+//! use vision_sdk_codec::{Filter, RgbImage, decode, encode_jpeg, resize};
 //!
-//! # fn main() -> Result<(), vision_sdk_common::media::MediaError> {
+//! # fn main() -> Result<(), vision_sdk_codec::CodecError> {
 //! let frame = RgbImage::from_fn(64, 48, |x, y| [x as u8 * 4, y as u8 * 5, 128]);
 //! let small = resize(&frame, 32, 24, Filter::Bicubic);
 //! let jpeg = encode_jpeg(&small, 85)?;
@@ -32,9 +33,52 @@ mod resize;
 
 use bytes::Bytes;
 
-use crate::media::MediaError;
-
 pub use resize::{Filter, resize};
+
+/// What can go wrong while decoding or encoding (`vision_sdk_common` maps each variant to the
+/// `MediaError` variant of the same name).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// Bytes could not be decoded as an image.
+    #[error("failed to decode image")]
+    Decode {
+        /// The decoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// An image could not be encoded.
+    #[error("failed to encode image as {format}")]
+    Encode {
+        /// The target format, e.g. `"JPEG"`.
+        format: &'static str,
+        /// The encoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Image dimensions that are zero or too large to address.
+    #[error("invalid image dimensions {width}x{height}")]
+    InvalidDimensions {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// A pixel buffer whose length does not match its dimensions.
+    #[error(
+        "pixel buffer for a {width}x{height} image must be {expected} bytes, got {actual} bytes"
+    )]
+    PixelBufferSize {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+        /// Expected length in bytes.
+        expected: usize,
+        /// Actual length in bytes.
+        actual: usize,
+    },
+}
 
 /// At most this many bytes of decoded pixels (the `image` crate's default limit): a hostile or
 /// corrupt header cannot make the decoder allocate more.
@@ -62,19 +106,19 @@ impl RgbImage {
     ///
     /// # Errors
     ///
-    /// [`MediaError::InvalidDimensions`] for a zero side or a size that overflows,
-    /// [`MediaError::PixelBufferSize`] when `data` has the wrong length.
+    /// [`CodecError::InvalidDimensions`] for a zero side or a size that overflows,
+    /// [`CodecError::PixelBufferSize`] when `data` has the wrong length.
     ///
     /// ```
-    /// use vision_sdk_common::codec::RgbImage;
+    /// use vision_sdk_codec::RgbImage;
     /// let img = RgbImage::new(2, 1, vec![255, 0, 0, 0, 0, 255]).unwrap();
     /// assert_eq!(img.pixel(1, 0), [0, 0, 255]);
     /// assert!(RgbImage::new(2, 2, vec![0; 11]).is_err());
     /// ```
-    pub fn new(width: u32, height: u32, data: Vec<u8>) -> Result<Self, MediaError> {
+    pub fn new(width: u32, height: u32, data: Vec<u8>) -> Result<Self, CodecError> {
         let expected = buffer_len(width, height)?;
         if data.len() != expected {
-            return Err(MediaError::PixelBufferSize {
+            return Err(CodecError::PixelBufferSize {
                 width,
                 height,
                 expected,
@@ -106,21 +150,6 @@ impl RgbImage {
             height,
             data,
         }
-    }
-
-    /// A decoded `image` crate image (feature `image`) as 8-bit RGB (alpha dropped, 16-bit and
-    /// float samples converted).
-    ///
-    /// # Errors
-    ///
-    /// [`MediaError::InvalidDimensions`] for an empty image.
-    #[cfg(feature = "image")]
-    pub fn from_dynamic_image(img: &image::DynamicImage) -> Result<Self, MediaError> {
-        let rgb = match img {
-            image::DynamicImage::ImageRgb8(buffer) => buffer.clone(),
-            other => other.to_rgb8(),
-        };
-        Self::new(rgb.width(), rgb.height(), rgb.into_raw())
     }
 
     /// Width in pixels.
@@ -155,8 +184,8 @@ impl RgbImage {
     }
 }
 
-fn buffer_len(width: u32, height: u32) -> Result<usize, MediaError> {
-    let invalid = MediaError::InvalidDimensions { width, height };
+fn buffer_len(width: u32, height: u32) -> Result<usize, CodecError> {
+    let invalid = CodecError::InvalidDimensions { width, height };
     if width == 0 || height == 0 {
         return Err(invalid);
     }
@@ -166,22 +195,22 @@ fn buffer_len(width: u32, height: u32) -> Result<usize, MediaError> {
         .ok_or(invalid)
 }
 
-fn decode_error(why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> MediaError {
-    MediaError::Decode { source: why.into() }
+fn decode_error(why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> CodecError {
+    CodecError::Decode { source: why.into() }
 }
 
 /// Decodes JPEG or PNG bytes (detected from their content) to 8-bit RGB.
 ///
 /// # Errors
 ///
-/// [`MediaError::Decode`] for other formats and for corrupt, truncated or oversized images
+/// [`CodecError::Decode`] for other formats and for corrupt, truncated or oversized images
 /// (more than [`MAX_DECODED_BYTES`] of pixels).
 ///
 /// ```
-/// use vision_sdk_common::codec::decode;
+/// use vision_sdk_codec::decode;
 /// assert!(decode(b"GIF89a....").is_err());
 /// ```
-pub fn decode(bytes: &[u8]) -> Result<RgbImage, MediaError> {
+pub fn decode(bytes: &[u8]) -> Result<RgbImage, CodecError> {
     if is_jpeg(bytes) {
         decode_jpeg_at_least(bytes, u32::MAX, u32::MAX)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -200,8 +229,8 @@ pub fn is_jpeg(bytes: &[u8]) -> bool {
 ///
 /// # Errors
 ///
-/// [`MediaError::Decode`] when the header cannot be read.
-pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), MediaError> {
+/// [`CodecError::Decode`] when the header cannot be read.
+pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), CodecError> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(decode_error)?;
     let info = decoder
@@ -220,10 +249,10 @@ pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), MediaError> {
 ///
 /// # Errors
 ///
-/// [`MediaError::Decode`] for corrupt, truncated or oversized images.
+/// [`CodecError::Decode`] for corrupt, truncated or oversized images.
 ///
 /// ```
-/// use vision_sdk_common::codec::{RgbImage, decode_jpeg_at_least, encode_jpeg};
+/// use vision_sdk_codec::{RgbImage, decode_jpeg_at_least, encode_jpeg};
 ///
 /// let jpeg = encode_jpeg(&RgbImage::from_fn(400, 300, |_, _| [90, 120, 200]), 90).unwrap();
 /// let half = decode_jpeg_at_least(&jpeg, 150, 150).unwrap();
@@ -235,7 +264,7 @@ pub fn decode_jpeg_at_least(
     bytes: &[u8],
     min_width: u32,
     min_height: u32,
-) -> Result<RgbImage, MediaError> {
+) -> Result<RgbImage, CodecError> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.set_max_decoding_buffer_size(MAX_DECODED_BYTES);
     decoder.read_info().map_err(decode_error)?;
@@ -296,7 +325,7 @@ fn grey_to_rgb(grey: &[u8]) -> Vec<u8> {
     grey.iter().flat_map(|&v| [v, v, v]).collect()
 }
 
-fn decode_png(bytes: &[u8]) -> Result<RgbImage, MediaError> {
+fn decode_png(bytes: &[u8]) -> Result<RgbImage, CodecError> {
     use zune_png::zune_core::bytestream::ZCursor;
     use zune_png::zune_core::colorspace::ColorSpace;
     use zune_png::zune_core::options::DecoderOptions;
@@ -350,15 +379,15 @@ fn decode_png(bytes: &[u8]) -> Result<RgbImage, MediaError> {
 ///
 /// # Errors
 ///
-/// [`MediaError::Encode`] for an image wider or taller than 65 535 pixels.
+/// [`CodecError::Encode`] for an image wider or taller than 65 535 pixels.
 ///
 /// ```
-/// use vision_sdk_common::codec::{RgbImage, encode_jpeg};
+/// use vision_sdk_codec::{RgbImage, encode_jpeg};
 /// let jpeg = encode_jpeg(&RgbImage::from_fn(8, 8, |_, _| [0, 0, 0]), 95).unwrap();
 /// assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF]);
 /// ```
-pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Bytes, MediaError> {
-    let encode_error = |source: Box<dyn std::error::Error + Send + Sync>| MediaError::Encode {
+pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Result<Bytes, CodecError> {
+    let encode_error = |source: Box<dyn std::error::Error + Send + Sync>| CodecError::Encode {
         format: "JPEG",
         source,
     };

@@ -120,7 +120,7 @@ fn clip8(acc: i32) -> u8 {
 /// An image already of that size is returned as a copy.
 ///
 /// ```
-/// use vision_sdk_common::codec::{Filter, RgbImage, resize};
+/// use vision_sdk_codec::{Filter, RgbImage, resize};
 ///
 /// let img = RgbImage::from_fn(4000, 3000, |_, _| [200, 100, 50]);
 /// let small = resize(&img, 1024, 768, Filter::Bicubic);
