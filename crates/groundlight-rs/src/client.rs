@@ -478,7 +478,8 @@ impl GroundlightBuilder {
     }
 
     /// Whether images over 256,000 bytes are shrunk to a 1024 px long side before upload
-    /// (default `true`; needs the `image` feature to take effect).
+    /// (default `true`, as the official SDK; needs the default `jpeg` feature to take effect, and
+    /// `image` for GIF/WebP/BMP).
     #[must_use]
     pub fn shrink_oversized_images(mut self, shrink: bool) -> Self {
         self.shrink_oversized_images = Some(shrink);

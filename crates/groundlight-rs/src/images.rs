@@ -2,17 +2,25 @@
 //!
 //! | input | sent as |
 //! |---|---|
-//! | JPEG bytes, a `.jpg`/`.jpeg` file | as they are (files are streamed) |
-//! | PNG, WebP, GIF, BMP… bytes or files | with the `image` feature: decoded and re-encoded as JPEG at quality 95; without it: as they are, with their true `Content-Type` (the API accepts PNG, GIF, WebP, BMP and ICO; other formats are an error) |
+//! | JPEG bytes, a `.jpg`/`.jpeg` file | as they are (files are streamed), unless oversized |
+//! | PNG bytes or files | decoded and re-encoded as JPEG at quality 95 (feature `jpeg`, on by default) |
+//! | WebP, GIF, BMP… bytes or files | with the `image` feature: converted to JPEG at quality 95 like PNG; without it: as they are, with their true `Content-Type` (the API accepts PNG, GIF, WebP, BMP and ICO; other formats are an error) |
 //! | decoded pixels (`image` feature: [`image::DynamicImage`], RGB/BGR/RGBA buffers) | JPEG at quality 95 (BGR swapped to RGB, alpha dropped) |
 //!
 //! **Oversized images.** An image larger than [`SHRINK_THRESHOLD_BYTES`] once encoded is, by
-//! default, decoded, converted to RGB, resized (bicubic) so that its long side is at most
-//! [`SHRINK_MAX_SIDE`] pixels, and re-encoded as JPEG at quality [`SHRINK_JPEG_QUALITY`], once —
-//! as the official SDK does. Turn it off with
+//! default, decoded, converted to RGB, resized with PIL's bicubic filter (bit for bit) so that its
+//! long side is [`SHRINK_MAX_SIDE`] pixels (the other side truncated, [`shrunk_size`]) if it is
+//! longer, and re-encoded as JPEG at quality [`SHRINK_JPEG_QUALITY`], once — as the official
+//! SDK's `shrink_image_if_needed` does. Turn it off with
 //! [`GroundlightBuilder::shrink_oversized_images`](crate::GroundlightBuilder::shrink_oversized_images)
-//! or `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES=0`. Shrinking needs the `image` feature: **without
-//! it, oversized images are sent unchanged** and a `tracing` warning says so.
+//! or `GROUNDLIGHT_SHRINK_OVERSIZED_IMAGES=0`. JPEG and PNG are decoded by the light codecs of
+//! the default feature `jpeg` (`vision_sdk_common::codec`); an oversized GIF, WebP or BMP is
+//! shrunk only with the `image` feature, and is otherwise sent unchanged with a `tracing`
+//! warning (as is everything when `jpeg` is turned off).
+//!
+//! Differences from the official SDK: PNG *bytes* are converted too (Python converts `.png`
+//! files and passes bytes through); [`Groundlight::ask_vlm_verify`](crate::Groundlight::ask_vlm_verify)
+//! never shrinks nor re-encodes a JPEG.
 //!
 //! Unlike the official SDK, bytes that are not a recognisable image are rejected locally
 //! ([`Error::Media`]), and the true `Content-Type` is sent (the official SDK labels everything
@@ -22,6 +30,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use mime::Mime;
+#[cfg(feature = "jpeg")]
+use vision_sdk_common::codec;
 use vision_sdk_common::{MediaInput, MediaSource};
 
 use crate::error::{Error, Result};
@@ -36,7 +46,6 @@ pub const SHRINK_JPEG_QUALITY: u8 = 85;
 pub const JPEG_QUALITY: u8 = 95;
 
 /// Image types the API accepts as a request body besides JPEG.
-#[cfg_attr(feature = "image", allow(dead_code))]
 const ACCEPTED_NON_JPEG: &[&str] = &[
     "image/png",
     "image/gif",
@@ -129,8 +138,8 @@ impl Image {
     pub(crate) async fn prepare(&self, shrink: bool) -> Result<MediaSource> {
         #[cfg(feature = "image")]
         if let Some(img) = self.input.decoded() {
-            let jpeg = vision_sdk_common::image::encode_jpeg(img, JPEG_QUALITY)?;
-            return shrink_decoded(img, jpeg, shrink);
+            let rgb = codec::from_dynamic_image(img)?;
+            return encode_pixels(&rgb, shrink);
         }
         let media = self.input.resolve(JPEG_QUALITY).await?;
         prepare_media(media, shrink).await
@@ -229,6 +238,33 @@ fn is_oversized(media: &MediaSource) -> bool {
     media.len().is_some_and(|len| len > SHRINK_THRESHOLD_BYTES)
 }
 
+/// The size the official SDK shrinks a `width × height` image to: the long side becomes
+/// [`SHRINK_MAX_SIDE`] and the other is scaled in proportion and truncated (Python's `int()`),
+/// at least 1 pixel. `None` when the long side already fits (the image is only re-encoded).
+///
+/// ```
+/// use groundlight::images::shrunk_size;
+/// assert_eq!(shrunk_size(4000, 3000), Some((1024, 768)));
+/// assert_eq!(shrunk_size(1500, 1003), Some((1024, 684))); // 684.7 truncated
+/// assert_eq!(shrunk_size(720, 1280), Some((576, 1024)));
+/// assert_eq!(shrunk_size(1024, 600), None);
+/// ```
+pub fn shrunk_size(width: u32, height: u32) -> Option<(u32, u32)> {
+    let long = width.max(height);
+    if long <= SHRINK_MAX_SIDE {
+        return None;
+    }
+    let scale = |side: u32| -> u32 {
+        let scaled = u64::from(side) * u64::from(SHRINK_MAX_SIDE) / u64::from(long);
+        u32::try_from(scaled).unwrap_or(SHRINK_MAX_SIDE).max(1)
+    };
+    Some(if width >= height {
+        (SHRINK_MAX_SIDE, scale(height))
+    } else {
+        (scale(width), SHRINK_MAX_SIDE)
+    })
+}
+
 async fn prepare_media(media: MediaSource, shrink: bool) -> Result<MediaSource> {
     let mime = media.mime().clone();
     if mime.type_() != mime::IMAGE {
@@ -246,54 +282,78 @@ async fn prepare_media(media: MediaSource, shrink: bool) -> Result<MediaSource> 
     reencode_non_jpeg(media, shrink).await
 }
 
-#[cfg(feature = "image")]
-async fn shrink_encoded(media: MediaSource) -> Result<MediaSource> {
-    let data = media.read_all().await?;
-    let img = vision_sdk_common::image::decode(&data)?;
-    let small = vision_sdk_common::image::shrink_to_long_side(&img, SHRINK_MAX_SIDE);
-    let jpeg = vision_sdk_common::image::encode_jpeg(&small, SHRINK_JPEG_QUALITY)?;
+/// Decoded pixels to upload: JPEG at [`JPEG_QUALITY`], shrunk (bicubic, truncated size,
+/// [`SHRINK_JPEG_QUALITY`]) when that is over [`SHRINK_THRESHOLD_BYTES`] and `shrink` is on.
+#[cfg(feature = "jpeg")]
+fn encode_pixels(img: &codec::RgbImage, shrink: bool) -> Result<MediaSource> {
+    let jpeg = codec::encode_jpeg(img, JPEG_QUALITY)?;
+    if shrink && u64::try_from(jpeg.len()).unwrap_or(u64::MAX) > SHRINK_THRESHOLD_BYTES {
+        return shrink_pixels(img, jpeg.len());
+    }
+    Ok(MediaSource::from_bytes_with_mime(jpeg, mime::IMAGE_JPEG))
+}
+
+/// The official SDK's `shrink_image_if_needed` on decoded pixels: resized if the long side is
+/// over [`SHRINK_MAX_SIDE`], re-encoded at [`SHRINK_JPEG_QUALITY`] in any case, once.
+#[cfg(feature = "jpeg")]
+fn shrink_pixels(img: &codec::RgbImage, from: usize) -> Result<MediaSource> {
+    let jpeg = match shrunk_size(img.width(), img.height()) {
+        Some((width, height)) => codec::encode_jpeg(
+            &codec::resize(img, width, height, codec::Filter::Bicubic),
+            SHRINK_JPEG_QUALITY,
+        )?,
+        None => codec::encode_jpeg(img, SHRINK_JPEG_QUALITY)?,
+    };
     tracing::debug!(
-        from = data.len(),
+        from,
         to = jpeg.len(),
         "shrunk an oversized image before upload"
     );
     Ok(MediaSource::from_bytes_with_mime(jpeg, mime::IMAGE_JPEG))
 }
 
-#[cfg(not(feature = "image"))]
+/// Decoding and resizing a camera frame takes tens of milliseconds: off the async threads.
+#[cfg(feature = "jpeg")]
+async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::invalid(format!("the image preparation task failed: {e}")))?
+}
+
+#[cfg(feature = "jpeg")]
+async fn shrink_encoded(media: MediaSource) -> Result<MediaSource> {
+    let data = media.read_all().await?;
+    off_runtime(move || {
+        let img = codec::decode(&data)?;
+        shrink_pixels(&img, data.len())
+    })
+    .await
+}
+
+#[cfg(not(feature = "jpeg"))]
 async fn shrink_encoded(media: MediaSource) -> Result<MediaSource> {
     warn_not_shrunk(&media);
     Ok(media)
 }
 
-#[cfg(not(feature = "image"))]
 fn warn_not_shrunk(media: &MediaSource) {
     tracing::warn!(
         bytes = media.len(),
-        "image is larger than 256,000 bytes but groundlight-rs was built without the `image` feature, so it is sent unshrunk"
+        mime = media.mime().essence_str(),
+        "image is larger than 256,000 bytes but cannot be decoded by this build (JPEG and PNG need the `jpeg` feature, other formats the `image` feature), so it is sent unshrunk"
     );
 }
 
-#[cfg(feature = "image")]
-fn shrink_decoded(img: &image::DynamicImage, jpeg: Bytes, shrink: bool) -> Result<MediaSource> {
-    if shrink && u64::try_from(jpeg.len()).unwrap_or(u64::MAX) > SHRINK_THRESHOLD_BYTES {
-        let small = vision_sdk_common::image::shrink_to_long_side(img, SHRINK_MAX_SIDE);
-        let smaller = vision_sdk_common::image::encode_jpeg(&small, SHRINK_JPEG_QUALITY)?;
-        return Ok(MediaSource::from_bytes_with_mime(smaller, mime::IMAGE_JPEG));
+/// PNG (and, with the `image` feature, every other format the `image` crate reads) becomes
+/// JPEG; what this build cannot decode is sent as it is when the API accepts it.
+async fn reencode_non_jpeg(media: MediaSource, shrink: bool) -> Result<MediaSource> {
+    #[cfg(feature = "jpeg")]
+    if media.mime() == &mime::IMAGE_PNG || cfg!(feature = "image") {
+        let data = media.read_all().await?;
+        return off_runtime(move || encode_pixels(&decode_any(&data)?, shrink)).await;
     }
-    Ok(MediaSource::from_bytes_with_mime(jpeg, mime::IMAGE_JPEG))
-}
-
-#[cfg(feature = "image")]
-async fn reencode_non_jpeg(media: MediaSource, shrink: bool) -> Result<MediaSource> {
-    let data = media.read_all().await?;
-    let img = vision_sdk_common::image::decode(&data)?;
-    let jpeg = vision_sdk_common::image::encode_jpeg(&img, JPEG_QUALITY)?;
-    shrink_decoded(&img, jpeg, shrink)
-}
-
-#[cfg(not(feature = "image"))]
-async fn reencode_non_jpeg(media: MediaSource, shrink: bool) -> Result<MediaSource> {
     if !ACCEPTED_NON_JPEG.contains(&media.mime().essence_str()) {
         return Err(Error::invalid(format!(
             "{} images are not accepted by the API; enable the `image` feature to have them converted to JPEG",
@@ -304,6 +364,17 @@ async fn reencode_non_jpeg(media: MediaSource, shrink: bool) -> Result<MediaSour
         warn_not_shrunk(&media);
     }
     Ok(media)
+}
+
+/// PNG through the light path; with the `image` feature, any format the `image` crate reads.
+#[cfg(feature = "jpeg")]
+fn decode_any(data: &[u8]) -> Result<codec::RgbImage> {
+    #[cfg(feature = "image")]
+    if !data.starts_with(b"\x89PNG") {
+        let img = vision_sdk_common::image::decode(data)?;
+        return Ok(codec::from_dynamic_image(&img)?);
+    }
+    Ok(codec::decode(data)?)
 }
 
 #[cfg(test)]

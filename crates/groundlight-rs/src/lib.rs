@@ -61,9 +61,11 @@
 //! # Features
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
-//! - `image`: decoded pixels ([`image::DynamicImage`], RGB/BGR buffers) as input, conversion of
-//!   non-JPEG images to JPEG, and shrinking of oversized images (see [`images`]). Without it,
-//!   images are sent as they are.
+//! - `jpeg` (default): the official SDK's image handling with light codecs — PNG converted to
+//!   JPEG, images over 256,000 bytes shrunk to a 1024 px long side (PIL's bicubic, bit for bit)
+//!   at quality 85 (see [`images`]). Without it, images are sent as they are.
+//! - `image`: decoded pixels ([`image::DynamicImage`], RGB/BGR buffers) as input, and conversion
+//!   of GIF/WebP/BMP/TIFF to JPEG too, through the `image` crate.
 //! - `testing`: [`testing::FakeGroundlight`], an in-process fake of the API for your tests.
 
 pub mod account;

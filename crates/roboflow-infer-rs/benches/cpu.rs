@@ -29,6 +29,9 @@
 //!    requests (read, the same base64, the same URL and query, `POST`, parse the JSON answer)
 //!    with 8 tasks on the same runtime; with the growth of the peak RSS during each (reset
 //!    through `/proc/self/clear_refs`), and the crate's own count of images held at once.
+//! 5. **Where the downsizing time goes** (Rust only, [`downsize_stages`]): the JPEG header, the
+//!    DCT-domain decode at 1/2 (vs a full decode), the resize and the encode, with the public
+//!    `vision_sdk_common::codec` functions `infer` uses.
 //!
 //! Medians of N runs after warm-up; the ratio is Python median / Rust median. The ≥ 10× goal is
 //! reported, not asserted. Knobs: `RF_BENCH_RUST_RUNS` (default 15), `RF_BENCH_PY_RUNS`
@@ -626,6 +629,7 @@ fn main() -> BoxResult<()> {
         ratio * 100.0,
         if ratio >= 0.9 { "MET" } else { "NOT MET" }
     );
+    downsize_stages(&photo, rust_runs)?;
     if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
         println!(
             "machine: {} CPUs, load average {}",
@@ -634,6 +638,66 @@ fn main() -> BoxResult<()> {
                 .take(3)
                 .collect::<Vec<_>>()
                 .join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// Where the downsizing time goes (the light codecs of `vision_sdk_common::codec`, as
+/// `infer` uses them): the JPEG header, the decode at 1/2 straight from the DCT coefficients
+/// (vs a full-size decode), the resize to 1024×768 and the JPEG encode at quality 95.
+fn downsize_stages(photo: &[u8], runs: usize) -> BoxResult<()> {
+    use vision_sdk_common::codec::{self, Filter};
+
+    let (width, height) = codec::jpeg_dimensions(photo)?;
+    let plan = roboflow_infer::rescale::plan_downsizing(width, height, Some((1024, 1024)))
+        .ok_or("the photo should need downsizing")?;
+    let reduced = codec::decode_jpeg_at_least(photo, plan.width, plan.height)?;
+    let small = codec::resize(&reduced, plan.width, plan.height, Filter::Bilinear);
+    let stages = [
+        (
+            "header (size only)".to_owned(),
+            time(2, runs, || {
+                codec::jpeg_dimensions(photo).map_err(|e| e.to_string())
+            }),
+        ),
+        (
+            format!(
+                "decode at {}x{} (DCT-domain 1/2)",
+                reduced.width(),
+                reduced.height()
+            ),
+            time(2, runs, || {
+                codec::decode_jpeg_at_least(photo, plan.width, plan.height)
+                    .map_err(|e| e.to_string())
+            }),
+        ),
+        (
+            format!("decode at full {width}x{height} (for comparison)"),
+            time(1, runs.min(7), || {
+                codec::decode(photo).map_err(|e| e.to_string())
+            }),
+        ),
+        (
+            format!("resize to {}x{} (bilinear)", plan.width, plan.height),
+            time(2, runs, || {
+                codec::resize(&reduced, plan.width, plan.height, Filter::Bilinear)
+            }),
+        ),
+        (
+            "encode JPEG q95".to_owned(),
+            time(2, runs, || {
+                codec::encode_jpeg(&small, 95).map_err(|e| e.to_string())
+            }),
+        ),
+    ];
+    println!("\n-- downsizing stages (rust, medians and minimums)");
+    for (name, t) in stages {
+        println!(
+            "{:<52} {:>9.2} ms {:>7.2} ms",
+            name,
+            ms(t.median),
+            ms(t.min)
         );
     }
     Ok(())

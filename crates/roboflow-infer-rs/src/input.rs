@@ -357,8 +357,16 @@ pub(crate) async fn downsize(
 
 /// Client-side downsizing of one loaded image: the image to send and the ratio to rescale the
 /// answer by (`None`: sent as it is).
-#[cfg(feature = "image")]
+///
+/// JPEG and PNG go through the light codecs of `vision_sdk_common::codec` (feature `jpeg`): a
+/// JPEG's size is read from its header, and when the target is at most 1/2, 1/4 or 1/8 of it
+/// the JPEG is decoded at that reduction straight from the DCT coefficients, then resized
+/// (anti-aliased bilinear) to exactly the planned size and encoded as JPEG at quality 95 (4:2:0,
+/// as OpenCV's `imencode`). Other formats need the `image` feature.
+#[cfg(feature = "jpeg")]
 fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
+    use vision_sdk_common::codec;
+
     let Some(bounds) = bounds else {
         return Ok((loaded, None));
     };
@@ -371,29 +379,52 @@ fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, O
         })?),
         Loaded::ServerUrl(_) => return Ok((loaded, None)),
     };
-    let decoded = vision_sdk_common::image::decode(&bytes)?;
-    let Some(plan) =
-        crate::rescale::plan_downsizing(decoded.width(), decoded.height(), Some(bounds))
-    else {
-        return Ok((loaded, None));
+    let resized = if codec::is_jpeg(&bytes) {
+        let (width, height) = codec::jpeg_dimensions(&bytes)?;
+        let Some(plan) = crate::rescale::plan_downsizing(width, height, Some(bounds)) else {
+            return Ok((loaded, None));
+        };
+        let decoded = codec::decode_jpeg_at_least(&bytes, plan.width, plan.height)?;
+        Some((decoded, plan))
+    } else {
+        None
     };
-    let resized = decoded.resize_exact(
-        plan.width,
-        plan.height,
-        image::imageops::FilterType::Triangle,
-    );
-    let jpeg = vision_sdk_common::image::encode_jpeg(&resized, 95)?;
+    let (decoded, plan) = match resized {
+        Some(found) => found,
+        None => {
+            let decoded = decode_other(&bytes)?;
+            let Some(plan) =
+                crate::rescale::plan_downsizing(decoded.width(), decoded.height(), Some(bounds))
+            else {
+                return Ok((loaded, None));
+            };
+            (decoded, plan)
+        }
+    };
+    let small = codec::resize(&decoded, plan.width, plan.height, codec::Filter::Bilinear);
+    let jpeg = codec::encode_jpeg(&small, 95)?;
     Ok((Loaded::Bytes(jpeg), Some(plan.ratio)))
 }
 
-/// Without the `image` feature, downsizing cannot run: a clear error instead of silently
+/// PNG through the light path; with the `image` feature, every format the `image` crate reads.
+#[cfg(feature = "jpeg")]
+fn decode_other(bytes: &[u8]) -> Result<vision_sdk_common::codec::RgbImage> {
+    #[cfg(feature = "image")]
+    if !bytes.starts_with(b"\x89PNG") {
+        let decoded = vision_sdk_common::image::decode(bytes)?;
+        return Ok(vision_sdk_common::codec::from_dynamic_image(&decoded)?);
+    }
+    Ok(vision_sdk_common::codec::decode(bytes)?)
+}
+
+/// Without the `jpeg` feature, downsizing cannot run: a clear error instead of silently
 /// sending the full image.
-#[cfg(not(feature = "image"))]
+#[cfg(not(feature = "jpeg"))]
 fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, Option<f64>)> {
     match bounds {
         None => Ok((loaded, None)),
         Some(_) => Err(Error::Config(
-            "client-side downsizing (client_downsizing_disabled = false) needs the crate feature `image`".into(),
+            "client-side downsizing (client_downsizing_disabled = false) needs the crate feature `jpeg` (on by default)".into(),
         )),
     }
 }
@@ -428,5 +459,103 @@ mod tests {
             matches!(empty, Error::Media(MediaError::Empty)),
             "{empty:?}"
         );
+    }
+}
+
+#[cfg(all(test, feature = "jpeg"))]
+mod downsizing_tests {
+    use super::*;
+    use vision_sdk_common::codec::{self, RgbImage};
+
+    fn gradient(width: u32, height: u32) -> RgbImage {
+        RgbImage::from_fn(width, height, |x, y| {
+            [(x * 255 / width) as u8, (y * 255 / height) as u8, 90]
+        })
+    }
+
+    fn sent(loaded: &Loaded) -> RgbImage {
+        match loaded {
+            Loaded::Bytes(bytes) => codec::decode(bytes).unwrap(),
+            _ => panic!("downsizing sends bytes"),
+        }
+    }
+
+    fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+        a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 6)
+    }
+
+    #[test]
+    fn jpeg_is_decoded_reduced_then_resized_to_the_planned_size() {
+        let source = gradient(2000, 1500);
+        let jpeg = codec::encode_jpeg(&source, 90).unwrap();
+        // Bounds (max_height, max_width) = (480, 640): ratio 0.32, a 1/2 DCT-domain decode
+        // (1000×750), then 640×480 exactly.
+        let (out, ratio) = downsize_now(Loaded::Bytes(jpeg.clone()), Some((480, 640))).unwrap();
+        assert_eq!(ratio, Some(0.32));
+        let img = sent(&out);
+        assert_eq!((img.width(), img.height()), (640, 480));
+        for (x, y) in [(10, 10), (320, 240), (600, 450)] {
+            let (sx, sy) = ((f64::from(x) / 0.32) as u32, (f64::from(y) / 0.32) as u32);
+            assert!(
+                close(img.pixel(x, y), source.pixel(sx, sy)),
+                "{x},{y}: {:?} vs {:?}",
+                img.pixel(x, y),
+                source.pixel(sx, sy)
+            );
+        }
+        // 1/8 reduction: 2000×1500 → 250×188 decoded, then 200×150.
+        let (out, ratio) = downsize_now(Loaded::Bytes(jpeg), Some((150, 200))).unwrap();
+        assert_eq!(ratio, Some(0.1));
+        assert_eq!(sent(&out).width(), 200);
+    }
+
+    #[test]
+    fn odd_sizes_follow_the_plan_and_base64_is_decoded() {
+        let jpeg = codec::encode_jpeg(&gradient(1001, 333), 90).unwrap();
+        let text = crate::models::encode_base64(&jpeg);
+        let (out, ratio) = downsize_now(Loaded::Base64(text), Some((1024, 500))).unwrap();
+        let plan = crate::rescale::plan_downsizing(1001, 333, Some((1024, 500))).unwrap();
+        assert_eq!(ratio, Some(plan.ratio));
+        let img = sent(&out);
+        assert_eq!((img.width(), img.height()), (plan.width, plan.height));
+        assert_eq!((plan.width, plan.height), (500, 166));
+    }
+
+    #[test]
+    fn images_that_fit_are_sent_as_they_are() {
+        let jpeg = codec::encode_jpeg(&gradient(64, 48), 90).unwrap();
+        let (out, ratio) = downsize_now(Loaded::Bytes(jpeg.clone()), Some((48, 64))).unwrap();
+        assert_eq!(ratio, None);
+        assert!(matches!(out, Loaded::Bytes(b) if b == jpeg));
+        let (out, ratio) = downsize_now(Loaded::Bytes(jpeg.clone()), None).unwrap();
+        assert!(ratio.is_none() && matches!(out, Loaded::Bytes(_)));
+    }
+
+    #[test]
+    fn png_is_downsized_and_garbage_is_an_error() {
+        let mut png = Vec::new();
+        {
+            let mut encoder = png::Encoder::new(&mut png, 400, 300);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header().unwrap();
+            writer
+                .write_image_data(gradient(400, 300).as_bytes())
+                .unwrap();
+        }
+        let (out, ratio) = downsize_now(Loaded::Bytes(Bytes::from(png)), Some((150, 200))).unwrap();
+        assert_eq!(ratio, Some(0.5));
+        let img = sent(&out);
+        assert_eq!((img.width(), img.height()), (200, 150));
+
+        let err = downsize_now(
+            Loaded::Bytes(Bytes::from_static(b"\xFF\xD8\xFFnot really")),
+            Some((10, 10)),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Media(_)), "{err}");
+        let err =
+            downsize_now(Loaded::Bytes(Bytes::from_static(b"GIF89a")), Some((10, 10))).unwrap_err();
+        assert!(matches!(err, Error::Media(_)), "{err}");
     }
 }

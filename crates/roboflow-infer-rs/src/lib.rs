@@ -83,8 +83,11 @@
 //! # Features
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
-//! - `image`: decoded pixels as input, client-side downsizing, PNG masks and depth maps, and
-//!   `draw` (predictions drawn onto their image).
+//! - `jpeg` (default): client-side downsizing of JPEG and PNG images with the light codecs of
+//!   `vision_sdk_common::codec` (JPEGs decoded at 1/2, 1/4 or 1/8 straight from the DCT when the
+//!   target allows it).
+//! - `image`: decoded pixels as input, downsizing of the other formats, PNG masks and depth maps,
+//!   and `draw` (predictions drawn onto their image); implies `jpeg`.
 //! - `testing`: `testing::FakeRoboflow`, an in-process fake inference server.
 
 #[macro_use]

@@ -27,10 +27,15 @@
 //! # Features
 //! - `rustls` (default): TLS through rustls with the `ring` provider.
 //! - `native-tls`: the platform's TLS library; when both are on, native-tls is used.
-//! - `image`: encode decoded pixels to JPEG and shrink images ([`image`] module).
+//! - `jpeg`: the light image path ([`codec`] module): JPEG (with DCT-domain downscaling) and PNG
+//!   decoding, PIL-compatible resizing, JPEG encoding, in a few seconds of build.
+//! - `image`: encode decoded pixels (`image::DynamicImage`) to JPEG and shrink images ([`image`]
+//!   module); implies `jpeg`.
 
 pub mod auth;
 pub mod clock;
+#[cfg(feature = "jpeg")]
+pub mod codec;
 pub mod error;
 #[cfg(feature = "image")]
 pub mod image;

@@ -199,25 +199,25 @@ pub enum MediaError {
         mime: String,
     },
     /// An image could not be encoded.
-    #[cfg(feature = "image")]
+    #[cfg(feature = "jpeg")]
     #[error("failed to encode image as {format}")]
     Encode {
         /// The target format, e.g. `"JPEG"`.
         format: &'static str,
         /// The encoder's error.
         #[source]
-        source: Box<image::ImageError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Bytes could not be decoded as an image.
-    #[cfg(feature = "image")]
+    #[cfg(feature = "jpeg")]
     #[error("failed to decode image")]
     Decode {
         /// The decoder's error.
         #[source]
-        source: Box<image::ImageError>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Image dimensions that are zero or too large to address.
-    #[cfg(feature = "image")]
+    #[cfg(feature = "jpeg")]
     #[error("invalid image dimensions {width}x{height}")]
     InvalidDimensions {
         /// Width in pixels.
@@ -226,7 +226,7 @@ pub enum MediaError {
         height: u32,
     },
     /// A pixel buffer whose length does not match its dimensions and layout.
-    #[cfg(feature = "image")]
+    #[cfg(feature = "jpeg")]
     #[error(
         "pixel buffer for a {width}x{height} image must be {expected} bytes, got {actual} bytes"
     )]
