@@ -285,9 +285,9 @@ impl CreateNote {
             },
         ];
         if let Some(image) = &self.image {
-            let media = image
-                .prepare(self.client.shrinks_oversized_images())
-                .await?;
+            // Converted to JPEG like every image, but never shrunk: the official SDK sends a
+            // note's image at its full size.
+            let media = image.prepare(false).await?;
             let name = if media.mime() == &mime::IMAGE_JPEG {
                 "image.jpg".to_owned()
             } else {

@@ -261,6 +261,44 @@ mod with_codecs {
     }
 
     #[tokio::test]
+    async fn a_note_image_is_never_shrunk_but_a_png_is_converted() {
+        let s = setup().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(204))
+            .mount(&s.server)
+            .await;
+        let big = codec::encode_jpeg(&noise(1500, 203), 95).unwrap();
+        assert!(big.len() > 256_000);
+        s.gl.create_note("det_1", "a note")
+            .image(big.clone())
+            .send()
+            .await
+            .unwrap();
+        s.gl.create_note("det_1", "a png")
+            .image(png(&noise(40, 30)))
+            .send()
+            .await
+            .unwrap();
+        let reqs = requests(&s.server).await;
+        let image_part = |i: usize| {
+            vision_sdk_common::testing::multipart::parse(
+                header(&reqs[i], "content-type").unwrap(),
+                &reqs[i].body,
+            )
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name == "image")
+            .unwrap()
+        };
+        let first = image_part(0);
+        assert_eq!(first.content, big, "sent at full size, as the official SDK");
+        assert_eq!(first.file_name.as_deref(), Some("image.jpg"));
+        let second = image_part(1);
+        assert!(codec::is_jpeg(&second.content), "the PNG went as JPEG");
+        assert_eq!(dims(&second.content), (40, 30));
+    }
+
+    #[tokio::test]
     async fn ask_vlm_verify_never_reencodes_a_jpeg() {
         let s = setup().await;
         Mock::given(method("POST"))
