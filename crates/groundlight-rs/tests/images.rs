@@ -294,8 +294,8 @@ mod with_codecs {
         assert_eq!(first.content, big, "sent at full size, as the official SDK");
         assert_eq!(first.file_name.as_deref(), Some("image.jpg"));
         let second = image_part(1);
-        assert!(codec::is_jpeg(&second.content), "the PNG went as JPEG");
-        assert_eq!(dims(&second.content), (40, 30));
+        assert!(codec::is_jpeg(second.content), "the PNG went as JPEG");
+        assert_eq!(dims(second.content), (40, 30));
     }
 
     #[tokio::test]
