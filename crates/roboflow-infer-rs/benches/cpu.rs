@@ -449,6 +449,8 @@ fn main() -> BoxResult<()> {
             Ok(path)
         })
         .collect::<std::io::Result<_>>()?;
+    // The bare client needs a crypto provider of its own under `rustls-no-provider`.
+    vision_sdk_common::transport::install_crypto_provider();
     let http = vision_sdk_common::reqwest::Client::builder()
         .build()
         .map_err(|e| format!("reqwest: {e}"))?;

@@ -263,6 +263,8 @@ async fn the_fake_reads_the_file_part() {
 async fn the_fake_refuses_a_form_without_a_file_part_as_the_server_does() {
     let fake = FakeRoboflow::start().await;
     let form = vision_sdk_common::reqwest::multipart::Form::new().text("image", "not here");
+    // A bare reqwest client of the test's own: with `rustls-no-provider` it needs a provider.
+    vision_sdk_common::transport::install_crypto_provider();
     let response = vision_sdk_common::reqwest::Client::new()
         .post(format!(
             "{}/fake-od/1?api_key={}",
