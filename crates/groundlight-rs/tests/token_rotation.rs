@@ -5,10 +5,9 @@
 #[path = "support/spec.rs"]
 mod openapi;
 
-use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use groundlight::testing::{FAKE_TOKEN, FAKE_TOKEN_NAME, FakeGroundlight, SteppedClock};
@@ -25,41 +24,12 @@ const DAY: Duration = Duration::from_secs(86_400);
 const NOW: &str = "2026-12-01T12:00:00Z";
 
 // ---------------------------------------------------------------------------------------------
-// Capture of tracing output (each test runs in its own process under nextest; under
-// `cargo test` the capture is shared, which only makes the leak checks stricter).
+// Capture of tracing output: the testkit's process-wide capture (each test runs in its own
+// process under nextest; under `cargo test` it is shared, which only makes the leak checks
+// stricter).
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-fn traces() -> &'static Captured {
-    static TRACES: OnceLock<Captured> = OnceLock::new();
-    TRACES.get_or_init(|| {
-        let traces = Captured::default();
-        let writer = traces.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        traces
-    })
+fn traces() -> vision_sdk_testkit::TraceCapture {
+    vision_sdk_testkit::capture_traces_globally()
 }
 
 // ---------------------------------------------------------------------------------------------
