@@ -285,7 +285,7 @@ impl OnStreamCall {
         self.config.max_concurrent_requests = Some(requests);
         self
     }
-    /// Client-side downsizing of each frame, with the answers rescaled back (feature `image`).
+    /// Client-side downsizing of each frame, with the answers rescaled back (JPEG and PNG with the default feature `jpeg`, other formats with `image`).
     pub fn client_downsizing(mut self, enabled: bool) -> Self {
         self.config.client_downsizing_disabled = Some(!enabled);
         self

@@ -15,7 +15,7 @@
 //! Both fan out over `max_concurrent_requests` requests at once, load each image only when its
 //! request starts (at most `max_concurrent_requests × max_batch_size` images in memory), and
 //! return the results in input order. With client-side downsizing on
-//! (`client_downsizing_disabled(false)`, feature `image`), large images are shrunk to the
+//! (`client_downsizing_disabled(false)`, default feature `jpeg`), large images are shrunk to the
 //! model's input size and the answers rescaled back.
 //!
 //! [`models::task_of_v0_response`]: crate::models::task_of_v0_response
@@ -187,7 +187,7 @@ impl<Out: InferOutput> InferCall<Out> {
         self
     }
     /// Client-side downsizing to the model's input size, with the answers rescaled back
-    /// (default off, as upstream; needs the feature `image`).
+    /// (default off, as upstream; JPEG and PNG with the default feature `jpeg`, other formats with `image`).
     pub fn client_downsizing(mut self, enabled: bool) -> Self {
         self.config.client_downsizing_disabled = Some(!enabled);
         self
