@@ -36,32 +36,9 @@ use vision_sdk_testkit::fault_server::{
 // ---------------------------------------------------------------------------------------------
 // Capture of tracing output (process-wide).
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn traces() -> &'static Captured {
-    static TRACES: OnceLock<Captured> = OnceLock::new();
-    TRACES.get_or_init(|| {
-        let traces = Captured::default();
-        let writer = traces.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        traces
-    })
+/// The testkit's process-wide capture (every event and span at `TRACE`).
+fn traces() -> vision_sdk_testkit::TraceCapture {
+    vision_sdk_testkit::capture_traces_globally()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1011,7 +988,11 @@ async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
 }
 
 fn check_traces(tally: &mut Tally) {
-    let text = String::from_utf8_lossy(&traces().0.lock().unwrap()).into_owned();
+    let text = traces().text();
+    assert!(
+        !text.is_empty(),
+        "the trace capture saw nothing: the leak check would be empty"
+    );
     if let Some(at) = text.find(MARKER) {
         let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line = text[from..].lines().next().unwrap_or("");
