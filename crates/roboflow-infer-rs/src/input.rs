@@ -202,7 +202,12 @@ impl Image {
                         .map(Loaded::Bytes);
                 }
                 if let Some(path) = media.path() {
-                    return read_file(path.to_owned()).await.map(Loaded::Bytes);
+                    // One trip to the blocking pool, no MIME sniffing: the wire carries base64, and
+                    // upstream sends any file.
+                    return vision_sdk_common::media::read_file(path)
+                        .await
+                        .map(Loaded::Bytes)
+                        .map_err(Error::from);
                 }
                 let source = media.resolve(95).await?;
                 Ok(Loaded::Bytes(source.read_all().await?))
@@ -254,43 +259,6 @@ impl Image {
         });
         Ok((source, ratio))
     }
-}
-
-/// Reads an image file in one trip to the blocking pool (open, check, read). Its name and
-/// content type play no part (the wire carries base64, as upstream sends any file), so unlike
-/// `MediaSource::from_path` there is no MIME sniffing, which costs two more trips.
-async fn read_file(path: PathBuf) -> Result<Bytes> {
-    use std::io::Read as _;
-    use vision_sdk_common::MediaError;
-    let read = tokio::task::spawn_blocking(move || {
-        let fail = |source: std::io::Error| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                MediaError::NotFound {
-                    path: path.clone(),
-                    source,
-                }
-            } else {
-                MediaError::Unreadable {
-                    path: path.clone(),
-                    source,
-                }
-            }
-        };
-        let mut file = std::fs::File::open(&path).map_err(fail)?;
-        let metadata = file.metadata().map_err(fail)?;
-        if !metadata.is_file() {
-            return Err(MediaError::NotAFile { path });
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-        file.read_to_end(&mut bytes).map_err(fail)?;
-        if bytes.is_empty() {
-            return Err(MediaError::Empty);
-        }
-        Ok(Bytes::from(bytes))
-    })
-    .await
-    .map_err(|e| Error::Config(format!("the file-reading task failed: {e}")))?;
-    Ok(read?)
 }
 
 impl From<MediaInput> for Image {
@@ -426,39 +394,6 @@ fn downsize_now(loaded: Loaded, bounds: Option<(u32, u32)>) -> Result<(Loaded, O
         Some(_) => Err(Error::Config(
             "client-side downsizing (client_downsizing_disabled = false) needs the crate feature `jpeg` (on by default)".into(),
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use vision_sdk_common::MediaError;
-
-    #[tokio::test]
-    async fn files_are_read_whatever_their_name_with_clear_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let no_extension = dir.path().join("capture");
-        std::fs::write(&no_extension, b"\xff\xd8\xff\xe0abc").unwrap();
-        let bytes = read_file(no_extension).await.unwrap();
-        assert_eq!(&bytes[..], b"\xff\xd8\xff\xe0abc");
-
-        let missing = read_file(dir.path().join("missing.jpg")).await.unwrap_err();
-        assert!(
-            matches!(missing, Error::Media(MediaError::NotFound { .. })),
-            "{missing:?}"
-        );
-        let directory = read_file(dir.path().to_owned()).await.unwrap_err();
-        assert!(
-            matches!(directory, Error::Media(MediaError::NotAFile { .. })),
-            "{directory:?}"
-        );
-        let empty = dir.path().join("empty.jpg");
-        std::fs::write(&empty, b"").unwrap();
-        let empty = read_file(empty).await.unwrap_err();
-        assert!(
-            matches!(empty, Error::Media(MediaError::Empty)),
-            "{empty:?}"
-        );
     }
 }
 

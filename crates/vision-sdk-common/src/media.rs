@@ -1042,6 +1042,47 @@ fn take_reader(slot: &Mutex<Option<BoxedReader>>) -> Result<BoxedReader, MediaEr
         .ok_or(MediaError::NotReplayable)
 }
 
+/// Reads the whole regular file at `path` in one trip to the blocking pool (open, check, read),
+/// without looking at its name or content type: for callers that send the bytes in their own
+/// encoding (base64 in a JSON body, say), where [`MediaSource::from_path`]'s MIME detection
+/// would cost two more trips.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), vision_sdk_common::MediaError> {
+/// let bytes = vision_sdk_common::media::read_file("frame.jpg").await?;
+/// # drop(bytes); Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// [`MediaError::NotFound`], [`MediaError::NotAFile`], [`MediaError::Unreadable`], and
+/// [`MediaError::Empty`] for an empty file.
+pub async fn read_file(path: impl AsRef<Path>) -> Result<Bytes, MediaError> {
+    use std::io::Read as _;
+    let path = path.as_ref().to_path_buf();
+    let task_path = path.clone();
+    let read = tokio::task::spawn_blocking(move || {
+        let path = task_path;
+        let fail = |source| path_error(&path, source);
+        let mut file = std::fs::File::open(&path).map_err(fail)?;
+        let metadata = file.metadata().map_err(fail)?;
+        if !metadata.is_file() {
+            return Err(MediaError::NotAFile { path });
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes).map_err(fail)?;
+        if bytes.is_empty() {
+            return Err(MediaError::Empty);
+        }
+        Ok(Bytes::from(bytes))
+    })
+    .await;
+    match read {
+        Ok(result) => result,
+        Err(join) => Err(path_error(&path, io::Error::other(join))),
+    }
+}
+
 /// The length of the regular file at `path`.
 async fn file_len(path: &Path) -> Result<u64, MediaError> {
     let metadata = tokio::fs::metadata(path)
@@ -1509,6 +1550,31 @@ mod tests {
             matches!(&err, MediaError::Unreadable { path: p, .. } if p == &path),
             "{err:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn read_file_reads_any_name_with_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_extension = dir.path().join("capture");
+        std::fs::write(&no_extension, b"\xff\xd8\xff\xe0abc").unwrap();
+        assert_eq!(
+            &read_file(&no_extension).await.unwrap()[..],
+            b"\xff\xd8\xff\xe0abc"
+        );
+        let missing = read_file(dir.path().join("missing.jpg")).await.unwrap_err();
+        assert!(
+            matches!(missing, MediaError::NotFound { .. }),
+            "{missing:?}"
+        );
+        let directory = read_file(dir.path()).await.unwrap_err();
+        assert!(
+            matches!(directory, MediaError::NotAFile { .. }),
+            "{directory:?}"
+        );
+        let empty = dir.path().join("empty.jpg");
+        std::fs::write(&empty, b"").unwrap();
+        let empty = read_file(empty).await.unwrap_err();
+        assert!(matches!(empty, MediaError::Empty), "{empty:?}");
     }
 
     #[tokio::test]

@@ -33,6 +33,24 @@ impl Tally {
         self.failures.extend(other.failures);
     }
 
+    /// Checks the traces a matrix captured: a line holding `marker` (the key) is a key leak, and
+    /// text without any `vision_sdk.request` span means nothing was captured (the leak check
+    /// would then pass vacuously), which is a failure too.
+    pub fn check_traces(&mut self, text: &str, marker: &str) {
+        if let Some(at) = text.find(marker) {
+            let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[from..].lines().next().unwrap_or("");
+            self.key_leaks += 1;
+            self.failures.push(format!(
+                "key in tracing output: {}",
+                line.replace(marker, "<THE KEY>")
+            ));
+        }
+        if !text.contains("vision_sdk.request") {
+            self.failures.push("no trace output captured".into());
+        }
+    }
+
     /// Prints `<matrix> [<class>]: …` to stderr and panics with every failure when there is one.
     pub fn report(&self, matrix: &str, class: &str) {
         let summary = format!(
