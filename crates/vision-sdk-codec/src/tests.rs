@@ -288,3 +288,27 @@ fn pixel_buffer_checks() {
         "RgbImage { width: 3, height: 2, .. }"
     );
 }
+
+#[test]
+fn jpeg_encoding_is_byte_identical_to_the_encoders_own_rgb_path() {
+    // `encode_jpeg` feeds the encoder through one `ImageBuffer` (for build time); the bytes must
+    // be those of `Encoder::encode(.., ColorType::Rgb)`, with and without a partial last block.
+    for (width, height) in [(64, 48), (37, 23), (1, 1), (300, 17)] {
+        let img = pattern(width, height);
+        for quality in [50, 85, 95] {
+            let mut expected = Vec::new();
+            let mut encoder = jpeg_encoder::Encoder::new(&mut expected, quality);
+            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+            encoder
+                .encode(
+                    &img.data,
+                    width as u16,
+                    height as u16,
+                    jpeg_encoder::ColorType::Rgb,
+                )
+                .unwrap();
+            let ours = encode_jpeg(&img, quality).unwrap();
+            assert!(ours[..] == expected[..], "{width}x{height} q{quality}");
+        }
+    }
+}
