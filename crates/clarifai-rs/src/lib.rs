@@ -97,7 +97,7 @@
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend (forwarded to `vision-sdk-common`).
 //! - `http2`: HTTP/2 beside HTTP/1.1, negotiated by ALPN (off by default: the official SDK speaks
-//!   HTTP/1.1, and HTTP/2 adds ~25 CPU-seconds to a clean build).
+//!   HTTP/1.1, and HTTP/2 adds ~17 CPU-seconds to a clean build).
 //! - `testing`: `clarifai::testing::FakeClarifai`, the in-process fake Clarifai API.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -53,7 +53,7 @@
 //! # Features
 //! - `rustls` (default) / `native-tls`: the TLS backend.
 //! - `http2`: HTTP/2 beside HTTP/1.1, negotiated by ALPN (off by default: the official SDK speaks
-//!   HTTP/1.1, and HTTP/2 adds ~25 CPU-seconds to a clean build).
+//!   HTTP/1.1, and HTTP/2 adds ~17 CPU-seconds to a clean build).
 //! - `testing`: [`testing::FakeDragoneye`], an in-process fake of the API and of the upload
 //!   target for tests and demos.
 

@@ -62,7 +62,7 @@
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
 //! - `http2`: HTTP/2 beside HTTP/1.1, negotiated by ALPN (off by default: the official SDK speaks
-//!   HTTP/1.1, and HTTP/2 adds ~25 CPU-seconds to a clean build).
+//!   HTTP/1.1, and HTTP/2 adds ~17 CPU-seconds to a clean build).
 //! - `jpeg` (default): the official SDK's image handling with light codecs — PNG converted to
 //!   JPEG, images over 256,000 bytes shrunk to a 1024 px long side (PIL's bicubic, bit for bit)
 //!   at quality 85 (see [`images`]). Without it, images are sent as they are.

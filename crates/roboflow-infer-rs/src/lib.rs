@@ -84,7 +84,7 @@
 //!
 //! - `rustls` (default) / `native-tls`: the TLS backend.
 //! - `http2`: HTTP/2 beside HTTP/1.1, negotiated by ALPN (off by default: the official SDK speaks
-//!   HTTP/1.1, and HTTP/2 adds ~25 CPU-seconds to a clean build).
+//!   HTTP/1.1, and HTTP/2 adds ~17 CPU-seconds to a clean build).
 //! - `jpeg` (default): client-side downsizing of JPEG and PNG images with the light codecs of
 //!   `vision_sdk_common::codec` (JPEGs decoded at 1/2, 1/4 or 1/8 straight from the DCT when the
 //!   target allows it).

@@ -28,7 +28,7 @@
 //! - `rustls` (default): TLS through rustls with the `ring` provider.
 //! - `native-tls`: the platform's TLS library; when both are on, native-tls is used.
 //! - `http2`: HTTP/2 beside HTTP/1.1, negotiated by ALPN; off by default (the official SDKs speak
-//!   HTTP/1.1, and `h2` adds ~25 CPU-seconds to a clean build). Each provider forwards it.
+//!   HTTP/1.1, and `h2` adds ~17 CPU-seconds to a clean build). Each provider forwards it.
 //! - `jpeg`: the light image path ([`codec`] module): JPEG (with DCT-domain downscaling) and PNG
 //!   decoding, PIL-compatible resizing, JPEG encoding, in a few seconds of build.
 //! - `image`: encode decoded pixels (`image::DynamicImage`) to JPEG and shrink images ([`image`]
