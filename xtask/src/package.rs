@@ -259,6 +259,7 @@ fn topo_sort<'a>(graph: &[(&'a str, Vec<&'a str>)]) -> Result<Vec<&'a str>, Stri
 fn package_workspace(ws: &Workspace, allow_dirty: bool) -> Result<(), String> {
     clear_stale_packages(ws)?;
     let mut command: Command = util::cargo(["package", "--workspace"]);
+    command.arg("--target-dir").arg(verify_target_dir(ws));
     for package in ws.members.iter().filter(|p| !p.publishable) {
         command.args(["--exclude", &package.name]);
     }
@@ -274,14 +275,33 @@ fn package_workspace(ws: &Workspace, allow_dirty: bool) -> Result<(), String> {
 /// Removes what earlier `cargo package --workspace` runs left behind that cargo (1.95) would reuse.
 ///
 /// The dependents are verified against `vision-sdk-common` from the temporary registry
-/// `target/package/tmp-registry`, which cargo unpacks into `$CARGO_HOME/registry/src/-<hash>/`
+/// `<verify dir>/package/tmp-registry`, which cargo unpacks into `$CARGO_HOME/registry/src/-<hash>/`
 /// (`-`: a `file://` registry has no host) and never refreshes while `.cargo-ok` is there, as
 /// the version number did not change. A second run then verifies against the sources of the first
 /// (seen here: "could not find `mime` in `vision_sdk_common`" for code that builds in the
 /// workspace; 0xMiden/miden-vm#2530 hit the same). So: drop our crates' unpacked copies from those
 /// local-registry directories (never from crates.io's), and the temporary registry itself.
+///
+/// The verification builds get a target dir of their own, and our crates' fingerprints in it are
+/// dropped too: cargo takes a registry crate's build as fresh from its name and version alone, so
+/// a `vision-sdk-common` verified in an earlier run would otherwise be linked without being
+/// rebuilt from the new sources (seen here). Their dependencies stay cached.
 fn clear_stale_packages(ws: &Workspace) -> Result<(), String> {
-    let mut stale = vec![ws.target_dir.join("package").join("tmp-registry")];
+    let mut stale = vec![verify_target_dir(ws).join("package").join("tmp-registry")];
+    let fingerprints = verify_target_dir(ws).join("debug").join(".fingerprint");
+    if let Ok(entries) = std::fs::read_dir(&fingerprints) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = ws.members.iter().filter(|p| p.publishable).any(|p| {
+                name.strip_prefix(p.name.as_str())
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
+            });
+            if ours {
+                stale.push(entry.path());
+            }
+        }
+    }
     if let Some(cargo_home) = cargo_home() {
         let sources = cargo_home.join("registry").join("src");
         if let Ok(entries) = std::fs::read_dir(&sources) {
@@ -301,6 +321,12 @@ fn clear_stale_packages(ws: &Workspace) -> Result<(), String> {
             .map_err(|err| format!("could not remove the stale {}: {err}", dir.display()))?;
     }
     Ok(())
+}
+
+/// Where `cargo package` verifies the packaged crates: apart from the workspace's own builds, whose
+/// path-source fingerprints must not be mixed with the registry copies.
+fn verify_target_dir(ws: &Workspace) -> std::path::PathBuf {
+    ws.target_dir.join("package-verify")
 }
 
 fn cargo_home() -> Option<std::path::PathBuf> {
