@@ -18,7 +18,6 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use groundlight::common::HttpError;
 use groundlight::{Error, Groundlight, Image, ManualClock, RetryPolicy};
 use serde_json::{Value, json};
@@ -908,33 +907,18 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
 async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
     let _ = traces();
     static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut jobs = Vec::new();
+    let mut cases = Vec::new();
     for fault in faults {
         for call in calls() {
-            jobs.push((*fault, call));
+            let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let name = format!("{} × {fault:?}", call.name);
+            let fault = *fault;
+            cases.push((name, async move {
+                run_case(fault, call, n).await.unwrap_or_default()
+            }));
         }
     }
-    futures_util::stream::iter(jobs.into_iter().map(|(fault, call)| {
-        let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let name = format!("{} × {fault:?}", call.name);
-        async move {
-            match tokio::spawn(run_case(fault, call, n)).await {
-                Ok(t) => t.unwrap_or_default(),
-                Err(panic) => Tally {
-                    cases: 1,
-                    panics: 1,
-                    failures: vec![format!("{name}: panicked: {panic}")],
-                    ..Tally::default()
-                },
-            }
-        }
-    }))
-    .buffer_unordered(parallel)
-    .fold(Tally::default(), |mut acc, t| async move {
-        acc.merge(t);
-        acc
-    })
-    .await
+    Tally::run_all(cases, parallel).await
 }
 
 fn check_traces(tally: &mut Tally) {

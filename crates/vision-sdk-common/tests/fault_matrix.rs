@@ -16,7 +16,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use http::{HeaderName, Method};
 use vision_sdk_common::auth::Auth;
 use vision_sdk_common::internal::classify::TransportFailure;
@@ -822,35 +821,16 @@ async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
         .connect_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let mut jobs = Vec::new();
+    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut cases = Vec::new();
     for fault in faults {
         for combo in combos() {
-            jobs.push((*fault, combo));
+            let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let name = format!("{fault:?} {combo:?}");
+            cases.push((name, run_case(http.clone(), *fault, combo, n)));
         }
     }
-    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut total = futures_util::stream::iter(jobs.into_iter().map(|(fault, combo)| {
-        let http = http.clone();
-        let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let name = format!("{fault:?} {combo:?}");
-        async move {
-            match tokio::spawn(run_case(http, fault, combo, n)).await {
-                Ok(t) => t,
-                Err(panic) => Tally {
-                    cases: 1,
-                    panics: 1,
-                    failures: vec![format!("{name}: panicked: {panic}")],
-                    ..Tally::default()
-                },
-            }
-        }
-    }))
-    .buffer_unordered(parallel)
-    .fold(Tally::default(), |mut acc, t| async move {
-        acc.merge(t);
-        acc
-    })
-    .await;
+    let mut total = Tally::run_all(cases, parallel).await;
 
     // Nothing the SDK (or reqwest/hyper) traced or logged holds a key.
     let traces = String::from_utf8_lossy(&caps.traces.0.lock().unwrap()).into_owned();

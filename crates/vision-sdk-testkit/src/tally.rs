@@ -1,5 +1,10 @@
 //! [`Tally`]: the figures every fault matrix reports (cases, panics, duplicate sends, key leaks,
-//! timeouts not honoured, budget overruns) and the failures behind them.
+//! timeouts not honoured, budget overruns) and the failures behind them, and [`Tally::run_all`],
+//! which runs a matrix's cases.
+
+use std::future::Future;
+
+use futures_util::StreamExt;
 
 /// What a fault matrix counted. Cases add their counts; [`Tally::report`] prints the summary and
 /// fails the test when any case failed.
@@ -22,6 +27,33 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Runs every `(name, case)`, at most `parallel` at a time, each in a task of its own, so a
+    /// panic is counted and named (`<name>: panicked: …`) instead of ending the matrix. Returns
+    /// the merged tally.
+    pub async fn run_all<I, F>(cases: I, parallel: usize) -> Tally
+    where
+        I: IntoIterator<Item = (String, F)>,
+        F: Future<Output = Tally> + Send + 'static,
+    {
+        futures_util::stream::iter(cases.into_iter().map(|(name, case)| async move {
+            match tokio::spawn(case).await {
+                Ok(tally) => tally,
+                Err(panic) => Tally {
+                    cases: 1,
+                    panics: 1,
+                    failures: vec![format!("{name}: panicked: {panic}")],
+                    ..Tally::default()
+                },
+            }
+        }))
+        .buffer_unordered(parallel.max(1))
+        .fold(Tally::default(), |mut total, tally| async move {
+            total.merge(tally);
+            total
+        })
+        .await
+    }
+
     /// Adds another tally's counts and failures.
     pub fn merge(&mut self, other: Tally) {
         self.cases += other.cases;
@@ -71,6 +103,36 @@ impl Tally {
             self.failures.is_empty(),
             "{summary}\n{}",
             self.failures.join("\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tally;
+
+    #[tokio::test]
+    async fn run_all_merges_cases_and_counts_a_panic_by_name() {
+        let cases = (0..5).map(|i| {
+            let name = format!("case {i}");
+            (name, async move {
+                assert!(i != 3, "boom");
+                Tally {
+                    cases: 1,
+                    key_leaks: usize::from(i == 1),
+                    ..Tally::default()
+                }
+            })
+        });
+        let tally = Tally::run_all(cases, 2).await;
+        assert_eq!(tally.cases, 5);
+        assert_eq!(tally.panics, 1);
+        assert_eq!(tally.key_leaks, 1);
+        assert_eq!(tally.failures.len(), 1);
+        assert!(
+            tally.failures[0].starts_with("case 3: panicked"),
+            "{:?}",
+            tally.failures
         );
     }
 }
