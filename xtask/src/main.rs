@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod build_time;
 mod ci;
 mod codegen;
 mod demo;
@@ -34,6 +35,9 @@ commands:
                         service when its key variable is set)
   bench [name]          benchmarks against the official Python SDKs and bare reqwest (see docs/testing.md)
   roboflow-server <install|start|stop|run -- cmd...>  the real Roboflow inference server on 127.0.0.1
+  build-time [CRATE]... [--runs N] [--features F] [--no-default-features] [--no-floor]
+                        clean release build of each crate (default groundlight-rs) in a fresh target
+                        dir, wall and CPU seconds, beside the floor (the bare HTTP stack)
 ";
 
 fn main() -> ExitCode {
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         "publish" => package::publish(has("--dry-run")),
         "demo" => demo::run(),
         "bench" => bench::run(rest),
+        "build-time" => build_time::run(rest),
         "roboflow-server" => roboflow_server::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
