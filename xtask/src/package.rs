@@ -15,15 +15,13 @@ use crate::util::{self, DepKind, Package, Workspace};
 ///
 /// Kept on: verification is the only check that the published tarballs compile (files left out of
 /// the package, `include_str!` reaching outside the crate, the default-feature build, the
-/// dependents against the packaged `vision-sdk-common`). Measured on the 2-core dev machine with
-/// the crates still skeletons, while other builds were running (load 4-8): `--no-verify` 4-7 s;
-/// verifying right after a `cargo build --workspace --all-features --tests` 168 s (little reuse:
-/// the lib-only, default-feature build resolves features differently, e.g. tokio without the
-/// dev-dependency features, so the tokio/hyper/reqwest stack is rebuilt); from a cold target dir
-/// 199-351 s wall for ~160 s of CPU, i.e. roughly 1.5 min on an idle 2-core runner (estimate).
-/// Under the ~3 min budget, so verification stays; `--no-verify` plus "a separate build" would
-/// rebuild the same graph and save nothing. Revisit if the step's time in `cargo xtask ci`'s
-/// summary grows past ~3 min.
+/// dependents against the packaged `vision-sdk-common`). It builds in its own target dir
+/// (`target/package-verify`, see [`clear_stale_packages`]); the lib-only, default-feature build
+/// resolves features differently from the test builds anyway, so sharing `target/debug` reused
+/// little. Measured on the idle 2-core dev machine with the crates complete: 173 s cold, 51 s
+/// when only our crates are rebuilt. `--no-verify` plus "a separate build" would rebuild the same
+/// graph and save nothing. Revisit if the step's time in `cargo xtask ci`'s summary grows past
+/// ~3 min.
 const VERIFY: bool = true;
 
 pub(crate) fn check() -> Result<(), String> {
@@ -292,11 +290,11 @@ fn clear_stale_packages(ws: &Workspace) -> Result<(), String> {
     if let Ok(entries) = std::fs::read_dir(&fingerprints) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let ours = ws.members.iter().filter(|p| p.publishable).any(|p| {
-                name.strip_prefix(p.name.as_str())
-                    .and_then(|rest| rest.strip_prefix('-'))
-                    .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
-            });
+            let ours = ws
+                .members
+                .iter()
+                .filter(|p| p.publishable)
+                .any(|p| is_fingerprint_of(&name, &p.name));
             if ours {
                 stale.push(entry.path());
             }
@@ -321,6 +319,13 @@ fn clear_stale_packages(ws: &Workspace) -> Result<(), String> {
             .map_err(|err| format!("could not remove the stale {}: {err}", dir.display()))?;
     }
     Ok(())
+}
+
+/// Whether `dir` (an entry of `.fingerprint/`, `<package>-<hex hash>`) belongs to `package`.
+fn is_fingerprint_of(dir: &str, package: &str) -> bool {
+    dir.strip_prefix(package)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|hash| !hash.is_empty() && hash.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Where `cargo package` verifies the packaged crates: apart from the workspace's own builds, whose
@@ -367,6 +372,28 @@ fn print_order(title: &str, order: &[&Package]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_are_matched_by_package_name_and_hash() {
+        assert!(is_fingerprint_of(
+            "vision-sdk-common-1f2e3d4c5b6a7980",
+            "vision-sdk-common"
+        ));
+        assert!(!is_fingerprint_of(
+            "vision-sdk-codec-1f2e3d4c",
+            "vision-sdk-common"
+        ));
+        assert!(!is_fingerprint_of(
+            "vision-sdk-common-testkit-1f2e",
+            "vision-sdk-common"
+        ));
+        assert!(!is_fingerprint_of(
+            "vision-sdk-common-",
+            "vision-sdk-common"
+        ));
+        assert!(!is_fingerprint_of("vision-sdk-common", "vision-sdk-common"));
+        assert!(is_fingerprint_of("groundlight-rs-00ff", "groundlight-rs"));
+    }
 
     #[test]
     fn requirements() {

@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use support::{Mocked, Script, assert_golden, detection, golden, jpeg, registry};
 
 fn scenario(key: &str) -> Option<Value> {
-    Some(golden("results.json")?[key].clone())
+    let scenario = golden("results.json")?[key].clone();
+    assert!(!scenario.is_null(), "results.json has no scenario `{key}`");
+    Some(scenario)
 }
 
 fn od_registry() -> Value {
