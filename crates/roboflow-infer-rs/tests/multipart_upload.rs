@@ -6,7 +6,7 @@
 mod support;
 
 use roboflow_infer::testing::{FakeRoboflow, Fault, sample_jpeg};
-use roboflow_infer::{ApiMode, Error, Image, InferenceConfiguration, RetryPolicy};
+use roboflow_infer::{ApiMode, Error, Image, RetryPolicy};
 use support::{Mocked, Script, detection, golden, jpeg};
 
 fn v0_mock() -> Script {
@@ -318,7 +318,9 @@ async fn downsized_uploads_are_rescaled_back() {
     let result = client
         .infer("fake-od/1", Image::from_path(&path))
         .multipart_upload(true)
-        .configuration(InferenceConfiguration::new().client_downsizing_disabled(false))
+        .configuration(
+            roboflow_infer::InferenceConfiguration::new().client_downsizing_disabled(false),
+        )
         .await
         .unwrap();
     // Sent at most 1024 wide (the v0 default bound), answered for that size, rescaled back.

@@ -22,20 +22,47 @@ use serde_json::json;
 /// The key the local recipe uses (a placeholder; the loopback platform stand-in accepts any).
 const KEY: &str = "FAKEKEY1234";
 
+/// The server's model registry, shared by every test. `registry_load_unload` empties it, which
+/// would pull a loaded model from under a test running beside it, so that test runs alone: under
+/// nextest (one process per test) `.config/nextest.toml` gives it every test thread; under
+/// `cargo test` (one process) it takes this lock for writing and every other test for reading.
+static REGISTRY: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// How a test uses the shared registry.
+enum Registry {
+    Shared,
+    Alone,
+}
+
 struct Server {
     url: String,
     tiny: String,
+    /// Held for the test's length: one of the two guards of [`REGISTRY`].
+    _shared: Option<tokio::sync::RwLockReadGuard<'static, ()>>,
+    _alone: Option<tokio::sync::RwLockWriteGuard<'static, ()>>,
 }
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "False"))
 }
 
-fn server(test: &str) -> Option<Server> {
+async fn server(test: &str) -> Option<Server> {
+    server_with(test, Registry::Shared).await
+}
+
+async fn server_with(test: &str, registry: Registry) -> Option<Server> {
     match std::env::var("ROBOFLOW_LOCAL_SERVER_URL") {
         Ok(url) if !url.trim().is_empty() => Some(Server {
             url,
             tiny: std::env::var("ROBOFLOW_LOCAL_TINY_MODEL").unwrap_or_else(|_| "tiny-od/1".into()),
+            _shared: match registry {
+                Registry::Shared => Some(REGISTRY.read().await),
+                Registry::Alone => None,
+            },
+            _alone: match registry {
+                Registry::Shared => None,
+                Registry::Alone => Some(REGISTRY.write().await),
+            },
         }),
         _ => {
             let reason = "ROBOFLOW_LOCAL_SERVER_URL is not set (run under `cargo xtask roboflow-server run -- …`)";
@@ -115,7 +142,7 @@ mod real_server {
 
     #[tokio::test]
     async fn server_info_and_health() {
-        let Some(s) = server("server_info_and_health") else {
+        let Some(s) = server("server_info_and_health").await else {
             return;
         };
         let c = s.v1();
@@ -129,7 +156,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_predictions_filters_and_registry() {
-        let Some(s) = server("v1_predictions_filters_and_registry") else {
+        let Some(s) = server("v1_predictions_filters_and_registry").await else {
             return;
         };
         let c = s.v1();
@@ -180,7 +207,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_batching_keeps_the_input_order() {
-        let Some(s) = server("v1_batching_keeps_the_input_order") else {
+        let Some(s) = server("v1_batching_keeps_the_input_order").await else {
             return;
         };
         let images = [jpeg(320, 240), jpeg(640, 480), jpeg(160, 120)];
@@ -205,7 +232,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_client_downsizing_rescales_back() {
-        let Some(s) = server("v1_client_downsizing_rescales_back") else {
+        let Some(s) = server("v1_client_downsizing_rescales_back").await else {
             return;
         };
         let result = s
@@ -222,7 +249,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v0_route_predictions_and_visualisation() {
-        let Some(s) = server("v0_route_predictions_and_visualisation") else {
+        let Some(s) = server("v0_route_predictions_and_visualisation").await else {
             return;
         };
         let c = s.v0();
@@ -260,7 +287,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v0_multipart_upload_from_a_file() {
-        let Some(s) = server("v0_multipart_upload_from_a_file") else {
+        let Some(s) = server("v0_multipart_upload_from_a_file").await else {
             return;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -300,7 +327,7 @@ mod real_server {
         use futures_util::StreamExt as _;
         use roboflow_infer::{FrameId, FrameSource, StreamFrame};
 
-        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream") else {
+        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream").await else {
             return;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -351,7 +378,7 @@ mod real_server {
 
     #[tokio::test]
     async fn stub_models_of_every_task() {
-        let Some(s) = server("stub_models_of_every_task") else {
+        let Some(s) = server("stub_models_of_every_task").await else {
             return;
         };
         let image = || Image::from_bytes(jpeg(32, 32));
@@ -390,7 +417,7 @@ mod real_server {
 
     #[tokio::test]
     async fn registry_load_unload() {
-        let Some(s) = server("registry_load_unload") else {
+        let Some(s) = server_with("registry_load_unload", Registry::Alone).await else {
             return;
         };
         let c = s.v1();
@@ -407,7 +434,7 @@ mod real_server {
 
     #[tokio::test]
     async fn workflow_with_a_model_step() {
-        let Some(s) = server("workflow_with_a_model_step") else {
+        let Some(s) = server("workflow_with_a_model_step").await else {
             return;
         };
         let spec = json!({
@@ -459,7 +486,7 @@ mod real_server {
 
     #[tokio::test]
     async fn error_bodies() {
-        let Some(s) = server("error_bodies") else {
+        let Some(s) = server("error_bodies").await else {
             return;
         };
         let c = s.v1();
