@@ -62,8 +62,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     };
     // Interleaved (floor, crates, floor, crates, …): the machine's speed drifts over minutes,
     // so each run of a crate sits beside a run of the floor.
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for run in 1..=options.runs {
+        let mut floor_wall = None;
         if let Some(dir) = &floor {
             let target = root.join("floor-target");
             let mut command = Command::new(util::cargo_bin());
@@ -72,7 +73,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 .arg(dir.join("Cargo.toml"))
                 .arg("--target-dir")
                 .arg(&target);
-            rows.push((format!("floor (run {run})"), timed(command, &target)?));
+            let times = timed(command, &target)?;
+            floor_wall = Some(times.wall);
+            rows.push(Row {
+                label: format!("floor (run {run})"),
+                over_floor: None,
+                times,
+            });
         }
         for name in &options.crates {
             let target = root.join(name);
@@ -84,21 +91,44 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 command.args(["--features", features]);
             }
             command.arg("--target-dir").arg(&target);
-            rows.push((format!("{name} (run {run})"), timed(command, &target)?));
+            let times = timed(command, &target)?;
+            rows.push(Row {
+                label: format!("{name} (run {run})"),
+                over_floor: floor_wall.map(|floor| times.wall - floor),
+                times,
+            });
         }
     }
     println!("\nclean release builds, {} CPU(s):", cpus());
-    println!(
-        "  {:<32} {:>8} {:>9} {:>8}",
-        "build", "wall s", "user s", "sys s"
-    );
-    for (label, t) in &rows {
-        println!(
-            "  {label:<32} {:>8.1} {:>9.1} {:>8.1}",
-            t.wall, t.user, t.system
-        );
-    }
+    print!("{}", table(&rows));
     Ok(())
+}
+
+/// One timed build; `over_floor` is its wall clock minus that of the floor run just before it
+/// (the figure that survives the host's drift in speed).
+#[derive(Debug)]
+struct Row {
+    label: String,
+    times: Times,
+    over_floor: Option<f64>,
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "  {:<32} {:>8} {:>9} {:>8} {:>12}\n",
+        "build", "wall s", "user s", "sys s", "over floor s"
+    );
+    for row in rows {
+        let t = &row.times;
+        let over = row
+            .over_floor
+            .map_or_else(String::new, |over| format!("{over:+.1}"));
+        out.push_str(&format!(
+            "  {:<32} {:>8.1} {:>9.1} {:>8.1} {over:>12}\n",
+            row.label, t.wall, t.user, t.system
+        ));
+    }
+    out
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -302,5 +332,33 @@ mod tests {
         );
         assert_eq!(o.features.as_deref(), Some("http2"));
         assert!(parse(&["--runs".into(), "0".into()]).is_err());
+    }
+
+    #[test]
+    fn the_table_shows_each_build_over_the_floor_of_its_run() {
+        let times = |wall| Times {
+            wall,
+            user: 2.0 * wall,
+            system: 1.0,
+        };
+        let rows = [
+            Row {
+                label: "floor (run 1)".into(),
+                times: times(63.8),
+                over_floor: None,
+            },
+            Row {
+                label: "groundlight-rs (run 1)".into(),
+                times: times(97.4),
+                over_floor: Some(97.4 - 63.8),
+            },
+        ];
+        let table = table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[0].ends_with("over floor s"), "{table}");
+        assert!(lines[1].trim_end().ends_with("1.0"), "{table}");
+        assert!(lines[2].ends_with("+33.6"), "{table}");
+        assert!(lines[2].contains("194.8"), "{table}");
     }
 }
