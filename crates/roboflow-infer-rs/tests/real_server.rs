@@ -22,13 +22,10 @@ use serde_json::json;
 /// The key the local recipe uses (a placeholder; the loopback platform stand-in accepts any).
 const KEY: &str = "FAKEKEY1234";
 
-/// The server's model registry, shared by every test. `registry_load_unload` empties it, which
-/// would pull a loaded model from under a test running beside it, so that test runs alone: under
-/// nextest (one process per test) `.config/nextest.toml` gives it every test thread; under
-/// `cargo test` (one process) it takes this lock for writing and every other test for reading.
-static REGISTRY: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
-/// How a test uses the shared registry.
+/// How a test uses the server's model registry, which every test shares:
+/// `registry_load_unload` empties it, which would pull a loaded model from under a test running
+/// beside it, so that test runs alone.
+#[derive(Clone, Copy)]
 enum Registry {
     Shared,
     Alone,
@@ -37,32 +34,50 @@ enum Registry {
 struct Server {
     url: String,
     tiny: String,
-    /// Held for the test's length: one of the two guards of [`REGISTRY`].
-    _shared: Option<tokio::sync::RwLockReadGuard<'static, ()>>,
-    _alone: Option<tokio::sync::RwLockWriteGuard<'static, ()>>,
+    /// Held for the test's length: a lock on one file, shared or exclusive (see
+    /// [`registry_lock`]); closing the file releases it.
+    _registry: std::fs::File,
+}
+
+/// Locks the registry for one test. A file lock holds across the processes nextest runs the
+/// tests in and across `cargo test`'s threads alike (each test opens the file itself, and locks
+/// of two open files exclude each other).
+fn registry_lock(registry: Registry) -> std::fs::File {
+    lock_file(
+        &std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("real-server-registry.lock"),
+        registry,
+    )
+}
+
+fn lock_file(path: &std::path::Path, registry: Registry) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match registry {
+        Registry::Shared => file.lock_shared(),
+        Registry::Alone => file.lock(),
+    }
+    .unwrap_or_else(|e| panic!("locking {}: {e}", path.display()));
+    file
 }
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "False"))
 }
 
-async fn server(test: &str) -> Option<Server> {
-    server_with(test, Registry::Shared).await
+fn server(test: &str) -> Option<Server> {
+    server_with(test, Registry::Shared)
 }
 
-async fn server_with(test: &str, registry: Registry) -> Option<Server> {
+fn server_with(test: &str, registry: Registry) -> Option<Server> {
     match std::env::var("ROBOFLOW_LOCAL_SERVER_URL") {
         Ok(url) if !url.trim().is_empty() => Some(Server {
             url,
             tiny: std::env::var("ROBOFLOW_LOCAL_TINY_MODEL").unwrap_or_else(|_| "tiny-od/1".into()),
-            _shared: match registry {
-                Registry::Shared => Some(REGISTRY.read().await),
-                Registry::Alone => None,
-            },
-            _alone: match registry {
-                Registry::Shared => None,
-                Registry::Alone => Some(REGISTRY.write().await),
-            },
+            _registry: registry_lock(registry),
         }),
         _ => {
             let reason = "ROBOFLOW_LOCAL_SERVER_URL is not set (run under `cargo xtask roboflow-server run -- …`)";
@@ -136,13 +151,36 @@ fn boxes(result: &InferenceResponse) -> Vec<(String, i64, i64, i64, i64)> {
         .collect()
 }
 
+/// The lock itself, without the server: shared locks coexist, an exclusive one waits for them.
+#[test]
+fn the_registry_lock_lets_one_test_run_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.lock");
+    let first = lock_file(&path, Registry::Shared);
+    let second = lock_file(&path, Registry::Shared);
+    let probe = std::fs::File::open(&path).unwrap();
+    assert!(matches!(
+        probe.try_lock(),
+        Err(std::fs::TryLockError::WouldBlock)
+    ));
+    drop(first);
+    assert!(probe.try_lock().is_err(), "one shared lock is still held");
+    drop(second);
+    probe.try_lock().unwrap();
+    let other = std::fs::File::open(&path).unwrap();
+    assert!(
+        other.try_lock_shared().is_err(),
+        "the exclusive lock is held"
+    );
+}
+
 /// The tests, in a module so that `cargo test -- --skip real_server::` leaves them out.
 mod real_server {
     use super::*;
 
     #[tokio::test]
     async fn server_info_and_health() {
-        let Some(s) = server("server_info_and_health").await else {
+        let Some(s) = server("server_info_and_health") else {
             return;
         };
         let c = s.v1();
@@ -156,7 +194,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_predictions_filters_and_registry() {
-        let Some(s) = server("v1_predictions_filters_and_registry").await else {
+        let Some(s) = server("v1_predictions_filters_and_registry") else {
             return;
         };
         let c = s.v1();
@@ -207,7 +245,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_batching_keeps_the_input_order() {
-        let Some(s) = server("v1_batching_keeps_the_input_order").await else {
+        let Some(s) = server("v1_batching_keeps_the_input_order") else {
             return;
         };
         let images = [jpeg(320, 240), jpeg(640, 480), jpeg(160, 120)];
@@ -232,7 +270,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v1_client_downsizing_rescales_back() {
-        let Some(s) = server("v1_client_downsizing_rescales_back").await else {
+        let Some(s) = server("v1_client_downsizing_rescales_back") else {
             return;
         };
         let result = s
@@ -249,7 +287,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v0_route_predictions_and_visualisation() {
-        let Some(s) = server("v0_route_predictions_and_visualisation").await else {
+        let Some(s) = server("v0_route_predictions_and_visualisation") else {
             return;
         };
         let c = s.v0();
@@ -287,7 +325,7 @@ mod real_server {
 
     #[tokio::test]
     async fn v0_multipart_upload_from_a_file() {
-        let Some(s) = server("v0_multipart_upload_from_a_file").await else {
+        let Some(s) = server("v0_multipart_upload_from_a_file") else {
             return;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -327,7 +365,7 @@ mod real_server {
         use futures_util::StreamExt as _;
         use roboflow_infer::{FrameId, FrameSource, StreamFrame};
 
-        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream").await else {
+        let Some(s) = server("infer_on_stream_over_a_directory_and_a_stream") else {
             return;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -378,7 +416,7 @@ mod real_server {
 
     #[tokio::test]
     async fn stub_models_of_every_task() {
-        let Some(s) = server("stub_models_of_every_task").await else {
+        let Some(s) = server("stub_models_of_every_task") else {
             return;
         };
         let image = || Image::from_bytes(jpeg(32, 32));
@@ -417,7 +455,7 @@ mod real_server {
 
     #[tokio::test]
     async fn registry_load_unload() {
-        let Some(s) = server_with("registry_load_unload", Registry::Alone).await else {
+        let Some(s) = server_with("registry_load_unload", Registry::Alone) else {
             return;
         };
         let c = s.v1();
@@ -434,7 +472,7 @@ mod real_server {
 
     #[tokio::test]
     async fn workflow_with_a_model_step() {
-        let Some(s) = server("workflow_with_a_model_step").await else {
+        let Some(s) = server("workflow_with_a_model_step") else {
             return;
         };
         let spec = json!({
@@ -486,7 +524,7 @@ mod real_server {
 
     #[tokio::test]
     async fn error_bodies() {
-        let Some(s) = server("error_bodies").await else {
+        let Some(s) = server("error_bodies") else {
             return;
         };
         let c = s.v1();
