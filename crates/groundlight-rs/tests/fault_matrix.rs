@@ -906,19 +906,12 @@ async fn run_case(fault: Fault, call: Call, case: usize) -> Option<Tally> {
 
 async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
     let _ = traces();
-    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut cases = Vec::new();
-    for fault in faults {
-        for call in calls() {
-            let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let name = format!("{} × {fault:?}", call.name);
-            let fault = *fault;
-            cases.push((name, async move {
-                run_case(fault, call, n).await.unwrap_or_default()
-            }));
-        }
-    }
-    Tally::run_all(cases, parallel).await
+    Tally::run_product(faults, calls, parallel, |fault, call, n| {
+        (format!("{} × {fault:?}", call.name), async move {
+            run_case(fault, call, n).await.unwrap_or_default()
+        })
+    })
+    .await
 }
 
 fn check_traces(tally: &mut Tally) {

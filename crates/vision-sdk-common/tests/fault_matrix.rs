@@ -821,16 +821,11 @@ async fn run_matrix(faults: &[Fault], parallel: usize) -> Tally {
         .connect_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let mut cases = Vec::new();
-    for fault in faults {
-        for combo in combos() {
-            let n = CASE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let name = format!("{fault:?} {combo:?}");
-            cases.push((name, run_case(http.clone(), *fault, combo, n)));
-        }
-    }
-    let mut total = Tally::run_all(cases, parallel).await;
+    let mut total = Tally::run_product(faults, combos, parallel, |fault, combo, n| {
+        let name = format!("{fault:?} {combo:?}");
+        (name, run_case(http.clone(), fault, combo, n))
+    })
+    .await;
 
     // Nothing the SDK (or reqwest/hyper) traced or logged holds a key.
     let traces = String::from_utf8_lossy(&caps.traces.0.lock().unwrap()).into_owned();

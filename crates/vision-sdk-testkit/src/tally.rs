@@ -1,8 +1,9 @@
 //! [`Tally`]: the figures every fault matrix reports (cases, panics, duplicate sends, key leaks,
-//! timeouts not honoured, budget overruns) and the failures behind them, and [`Tally::run_all`],
-//! which runs a matrix's cases.
+//! timeouts not honoured, budget overruns) and the failures behind them; [`Tally::run_all`],
+//! which runs a matrix's cases, and [`Tally::run_product`], which makes them from faults × calls.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::StreamExt;
 
@@ -52,6 +53,30 @@ impl Tally {
             total
         })
         .await
+    }
+
+    /// Runs one case per pair of `faults` × `items()` (a fresh list of items for each fault) as
+    /// [`Tally::run_all`] does. `case` gets the pair and a number unique within the process (for
+    /// per-case keys and markers, across every matrix of a test binary) and returns the case's
+    /// name and future.
+    pub async fn run_product<A, B, F>(
+        faults: &[A],
+        items: impl Fn() -> Vec<B>,
+        parallel: usize,
+        mut case: impl FnMut(A, B, usize) -> (String, F),
+    ) -> Tally
+    where
+        A: Copy,
+        F: Future<Output = Tally> + Send + 'static,
+    {
+        static CASE: AtomicUsize = AtomicUsize::new(0);
+        let mut cases = Vec::new();
+        for &fault in faults {
+            for item in items() {
+                cases.push(case(fault, item, CASE.fetch_add(1, Ordering::Relaxed)));
+            }
+        }
+        Self::run_all(cases, parallel).await
     }
 
     /// Adds another tally's counts and failures.
@@ -134,5 +159,38 @@ mod tests {
             "{:?}",
             tally.failures
         );
+    }
+
+    #[tokio::test]
+    async fn run_product_runs_every_pair_with_distinct_numbers() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tally = Tally::run_product(
+            &['a', 'b'],
+            || vec![1, 2, 3],
+            2,
+            |fault, item, n| {
+                let seen = seen.clone();
+                (format!("{fault}{item}"), async move {
+                    seen.lock().unwrap().push((fault, item, n));
+                    Tally {
+                        cases: 1,
+                        ..Tally::default()
+                    }
+                })
+            },
+        )
+        .await;
+        assert_eq!(tally.cases, 6);
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        let pairs: Vec<(char, i32)> = seen.iter().map(|&(f, i, _)| (f, i)).collect();
+        assert_eq!(
+            pairs,
+            [('a', 1), ('a', 2), ('a', 3), ('b', 1), ('b', 2), ('b', 3)]
+        );
+        let mut numbers: Vec<usize> = seen.iter().map(|&(_, _, n)| n).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 6, "{seen:?}");
     }
 }
